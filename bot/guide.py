@@ -1,0 +1,353 @@
+"""Load the career guide data file into frozen, validated objects."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+CERT_LEVELS = ("preliminary", "advanced")
+
+
+class GuideError(Exception):
+    """The guide data file is missing, malformed or inconsistent."""
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    id: str
+    title: str
+    publisher: str
+    url: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    label: str
+    value: str
+    as_of: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    id: str
+    command: str
+    title: str
+    summary: str
+    paragraphs: tuple[str, ...]
+    keywords: tuple[str, ...]
+    sources: tuple[str, ...]
+    figures: tuple[Figure, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    number: int
+    title: str
+    summary: str
+    paragraphs: tuple[str, ...]
+    actions: tuple[str, ...]
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Certification:
+    code: str
+    name: str
+    issuer: str
+    level: str
+    step: int
+    summary: str
+    when: str
+
+
+@dataclass(frozen=True, slots=True)
+class Faq:
+    id: str
+    question: str
+    answer: str
+    sources: tuple[str, ...]
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """One answerable piece of the guide, addressed by a short key such as ``step:2``."""
+
+    key: str
+    title: str
+    summary: str
+    text: str
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Guide:
+    title: str
+    publisher: str
+    publisher_about: str
+    checked: str
+    synonyms: tuple[tuple[str, ...], ...]
+    sources: tuple[Source, ...]
+    sections: tuple[Section, ...]
+    steps: tuple[Step, ...]
+    certifications: tuple[Certification, ...]
+    faqs: tuple[Faq, ...]
+    group_prompts: tuple[str, ...]
+
+    def section(self, section_id: str) -> Section:
+        """Return the section with this id."""
+        for section in self.sections:
+            if section.id == section_id:
+                return section
+        raise KeyError(section_id)
+
+    def source(self, source_id: str) -> Source:
+        """Return the source with this id."""
+        for source in self.sources:
+            if source.id == source_id:
+                return source
+        raise KeyError(source_id)
+
+    def step(self, number: int) -> Step | None:
+        """Return step ``number`` (1-based), or None when there is no such step."""
+        return self.steps[number - 1] if 1 <= number <= len(self.steps) else None
+
+    def certification(self, code: str) -> Certification | None:
+        """Return the certification with this code, in any case."""
+        wanted = code.strip().upper()
+        return next((c for c in self.certifications if c.code == wanted), None)
+
+    def actions_by_step(self) -> dict[int, tuple[str, ...]]:
+        """Map each step number to its concrete study actions."""
+        return {step.number: step.actions for step in self.steps}
+
+    def topics(self) -> tuple[Topic, ...]:
+        """Every answerable piece of the guide, for search and inline results."""
+        topics = [
+            Topic(s.id, s.title, s.summary, " ".join(s.paragraphs), s.keywords)
+            for s in self.sections
+        ]
+        topics.append(
+            Topic("steps", "The four steps", "From a high school diploma to advanced credentials.",
+                  " ".join(f"Step {s.number}: {s.title}. {s.summary}" for s in self.steps),
+                  ("steps", "roadmap", "how to become", "path", "plan"))
+        )
+        topics += [
+            Topic(f"step:{s.number}", f"Step {s.number}: {s.title}", s.summary,
+                  " ".join(s.paragraphs), s.keywords)
+            for s in self.steps
+        ]
+        topics.append(
+            Topic("certs", "Certifications", "Preliminary: CCA, CBCS. Advanced: CPC, COC, CRC, CIC.",
+                  " ".join(f"{c.code} {c.name}, {c.level}." for c in self.certifications),
+                  ("certifications", "which certification", "list", "preliminary", "advanced"))
+        )
+        topics += [
+            Topic(f"cert:{c.code}", f"{c.code}: {c.name}", c.summary,
+                  f"{c.name} ({c.code}), {c.level} certification. {c.issuer} {c.summary} {c.when}",
+                  (c.code.lower(), c.level, "certification"))
+            for c in self.certifications
+        ]
+        topics += [
+            Topic(f"faq:{f.id}", f.question, f.answer, f.answer, f.keywords) for f in self.faqs
+        ]
+        topics.append(
+            Topic("sources", "Sources", "Where the guide's facts come from.",
+                  " ".join(f"{s.publisher} {s.title}" for s in self.sources),
+                  ("sources", "references", "links", "citations", "bls"))
+        )
+        return tuple(topics)
+
+
+def default_guide_path() -> Path:
+    """Where the packaged guide lives (inside the installed ``bot`` package)."""
+    return Path(str(resources.files("bot").joinpath("content", "guide.toml")))
+
+
+def load_guide(path: Path | None = None) -> Guide:
+    """Read, validate and freeze the guide; raise GuideError naming the file and field."""
+    path = path or default_guide_path()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise GuideError(f"{path}: file not found") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise GuideError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        return _build_guide(_Reader(raw, ""))
+    except GuideError as exc:
+        raise GuideError(f"{path}: {exc}") from None
+
+
+class _Reader:
+    """Typed access to one TOML table that names the field on every error."""
+
+    def __init__(self, table: Mapping[str, Any], where: str) -> None:
+        self.table = table
+        self.where = where
+
+    def _name(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def text(self, key: str, *, required: bool = True) -> str:
+        value = self.table.get(key)
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            raise GuideError(f"field '{self._name(key)}' must be a non-empty string")
+        return value.strip()
+
+    def optional_text(self, key: str) -> str | None:
+        return self.text(key, required=False) or None
+
+    def integer(self, key: str) -> int:
+        value = self.table.get(key)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise GuideError(f"field '{self._name(key)}' must be a whole number")
+        return value
+
+    def texts(self, key: str, *, required: bool = True) -> tuple[str, ...]:
+        value = self.table.get(key, [] if not required else None)
+        if not isinstance(value, list) or (required and not value):
+            raise GuideError(f"field '{self._name(key)}' must be a non-empty list of strings")
+        if not all(isinstance(item, str) and item.strip() for item in value):
+            raise GuideError(f"field '{self._name(key)}' must hold only non-empty strings")
+        return tuple(item.strip() for item in value)
+
+    def tables(self, key: str, *, required: bool = True) -> list[_Reader]:
+        value = self.table.get(key, [] if not required else None)
+        if not isinstance(value, list) or (required and not value):
+            raise GuideError(f"field '{self._name(key)}' must be a non-empty list of tables")
+        readers = []
+        for index, item in enumerate(value):
+            if not isinstance(item, dict):
+                raise GuideError(f"field '{self._name(key)}[{index}]' must be a table")
+            readers.append(_Reader(item, f"{self._name(key)}[{index}]"))
+        return readers
+
+    def table_(self, key: str) -> _Reader:
+        value = self.table.get(key)
+        if not isinstance(value, dict):
+            raise GuideError(f"table '{self._name(key)}' is missing")
+        return _Reader(value, self._name(key))
+
+
+def _build_guide(root: _Reader) -> Guide:
+    meta = root.table_("meta")
+    sources = tuple(
+        Source(r.text("id"), r.text("title"), r.text("publisher"), r.optional_text("url"),
+               r.optional_text("note"))
+        for r in root.tables("sources")
+    )
+    source_ids = {s.id for s in sources}
+    sections = tuple(_section(r, source_ids) for r in root.tables("sections"))
+    steps = tuple(
+        Step(r.integer("number"), r.text("title"), r.text("summary"), r.texts("paragraphs"),
+             r.texts("actions"), r.texts("keywords"))
+        for r in root.tables("steps")
+    )
+    _check_numbering(steps)
+    certifications = tuple(_certification(r, len(steps)) for r in root.tables("certifications"))
+    faqs = tuple(
+        Faq(r.text("id"), r.text("question"), r.text("answer"),
+            _source_refs(r, "sources", source_ids), r.texts("keywords"))
+        for r in root.tables("faqs")
+    )
+    _check_unique("sources[].id", [s.id for s in sources])
+    _check_unique("sections[].id", [s.id for s in sections])
+    _check_unique("sections[].command", [s.command for s in sections])
+    _check_unique("certifications[].code", [c.code for c in certifications])
+    _check_unique("faqs[].id", [f.id for f in faqs])
+    synonyms = tuple(
+        tuple(word.lower() for word in group)
+        for group in _synonym_groups(meta)
+    )
+    return Guide(
+        title=meta.text("title"),
+        publisher=meta.text("publisher"),
+        publisher_about=meta.text("publisher_about"),
+        checked=meta.text("checked"),
+        synonyms=synonyms,
+        sources=sources,
+        sections=sections,
+        steps=steps,
+        certifications=certifications,
+        faqs=faqs,
+        group_prompts=root.table_("nudges").texts("group_prompts"),
+    )
+
+
+def _section(r: _Reader, source_ids: set[str]) -> Section:
+    figures = tuple(
+        Figure(f.text("label"), f.text("value"), f.text("as_of"), f.text("source"))
+        for f in r.tables("figures", required=False)
+    )
+    for index, figure in enumerate(figures):
+        if figure.source not in source_ids:
+            raise GuideError(
+                f"field '{r.where}.figures[{index}].source' names unknown source '{figure.source}'"
+            )
+    command = r.text("command")
+    if not command.isascii() or not command.isalnum() or not command.islower():
+        raise GuideError(f"field '{r.where}.command' must be lower-case letters and digits")
+    return Section(
+        id=r.text("id"),
+        command=command,
+        title=r.text("title"),
+        summary=r.text("summary"),
+        paragraphs=r.texts("paragraphs"),
+        keywords=r.texts("keywords"),
+        sources=_source_refs(r, "sources", source_ids),
+        figures=figures,
+    )
+
+
+def _certification(r: _Reader, step_count: int) -> Certification:
+    code = r.text("code")
+    if not code.isascii() or not code.isalpha() or not code.isupper():
+        raise GuideError(f"field '{r.where}.code' must be upper-case letters, like CPC")
+    level = r.text("level")
+    if level not in CERT_LEVELS:
+        raise GuideError(f"field '{r.where}.level' must be one of {', '.join(CERT_LEVELS)}")
+    step = r.integer("step")
+    if not 1 <= step <= step_count:
+        raise GuideError(f"field '{r.where}.step' must be a step number from 1 to {step_count}")
+    return Certification(code, r.text("name"), r.text("issuer"), level, step, r.text("summary"),
+                         r.text("when"))
+
+
+def _source_refs(r: _Reader, key: str, known: set[str]) -> tuple[str, ...]:
+    refs = r.texts(key)
+    for ref in refs:
+        if ref not in known:
+            raise GuideError(f"field '{r.where}.{key}' names unknown source '{ref}'")
+    return refs
+
+
+def _synonym_groups(meta: _Reader) -> list[tuple[str, ...]]:
+    value = meta.table.get("synonyms", [])
+    if not isinstance(value, list) or not all(
+        isinstance(group, list) and group and all(isinstance(w, str) and w for w in group)
+        for group in value
+    ):
+        raise GuideError("field 'meta.synonyms' must be a list of non-empty lists of words")
+    return [tuple(group) for group in value]
+
+
+def _check_numbering(steps: tuple[Step, ...]) -> None:
+    if [s.number for s in steps] != list(range(1, len(steps) + 1)):
+        raise GuideError("field 'steps[].number' must count 1, 2, 3, ... in order")
+
+
+def _check_unique(field: str, values: list[str]) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise GuideError(f"field '{field}' has '{value}' twice")
+        seen.add(value)
