@@ -14,10 +14,11 @@ from bot.guide import Guide, Topic
 MAX_QUESTION_CHARS = 500
 _TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
 _STOPWORDS = frozenset(
-    "a about an and any are as at be can could did do does doesn don for from "
-    "get give how i im in into is it its know me much my of on or please should so take tell "
-    "that the there this to want what whats when which who why will with would you your"
-    .split()
+    """
+    a about an and any are as at be can could did do does doesn don for from get give how i im
+    in into is it its know me much my of on or please should so take tell that the there this
+    to want what whats when which who why will with would you your
+    """.split()
 )
 _TITLE_WEIGHT = 2
 _KEYWORD_WEIGHT = 3
@@ -60,7 +61,7 @@ class QuestionIndex:
         self._idf = {
             term: math.log(1 + (count - df + 0.5) / (df + 0.5)) for term, df in frequency.items()
         }
-        self._vocabulary = sorted(self._idf)
+        self._vocabulary = sorted(set(self._idf) | set(self._canonical))
         self._max_idf = max(self._idf.values())
 
     def answer(self, question: str) -> Answer:
@@ -90,7 +91,8 @@ class QuestionIndex:
                 continue
             term = _stem(self._canonical.get(token, token))
             if term not in self._idf and len(token) >= 4:
-                term = self._closest(token) or term
+                corrected = self._closest(token) or token
+                term = _stem(self._canonical.get(corrected, corrected))
             terms.append(term)
         return terms
 

@@ -134,33 +134,54 @@ class Guide:
             for s in self.sections
         ]
         topics.append(
-            Topic("steps", "The four steps", "From a high school diploma to advanced credentials.",
-                  " ".join(f"Step {s.number}: {s.title}. {s.summary}" for s in self.steps),
-                  ("steps", "roadmap", "how to become", "path", "plan"))
+            Topic(
+                "steps",
+                "The four steps",
+                "From a high school diploma to advanced credentials.",
+                " ".join(f"Step {s.number}: {s.title}. {s.summary}" for s in self.steps),
+                ("steps", "roadmap", "how to become", "path", "plan"),
+            )
         )
         topics += [
-            Topic(f"step:{s.number}", f"Step {s.number}: {s.title}", s.summary,
-                  " ".join(s.paragraphs), s.keywords)
+            Topic(
+                f"step:{s.number}",
+                f"Step {s.number}: {s.title}",
+                s.summary,
+                " ".join(s.paragraphs),
+                s.keywords,
+            )
             for s in self.steps
         ]
         topics.append(
-            Topic("certs", "Certifications", "Preliminary: CCA, CBCS. Advanced: CPC, COC, CRC, CIC.",
-                  " ".join(f"{c.code} {c.name}, {c.level}." for c in self.certifications),
-                  ("certifications", "which certification", "list", "preliminary", "advanced"))
+            Topic(
+                "certs",
+                "Certifications",
+                "Preliminary: CCA, CBCS. Advanced: CPC, COC, CRC, CIC.",
+                " ".join(f"{c.code} {c.name}, {c.level}." for c in self.certifications),
+                ("certifications", "which certification", "list", "preliminary", "advanced"),
+            )
         )
         topics += [
-            Topic(f"cert:{c.code}", f"{c.code}: {c.name}", c.summary,
-                  f"{c.name} ({c.code}), {c.level} certification. {c.issuer} {c.summary} {c.when}",
-                  (c.code.lower(), c.level, "certification"))
+            Topic(
+                f"cert:{c.code}",
+                f"{c.code}: {c.name}",
+                c.summary,
+                f"{c.name} ({c.code}), {c.level} certification. {c.issuer} {c.summary} {c.when}",
+                (c.code.lower(), c.level, "certification"),
+            )
             for c in self.certifications
         ]
         topics += [
             Topic(f"faq:{f.id}", f.question, f.answer, f.answer, f.keywords) for f in self.faqs
         ]
         topics.append(
-            Topic("sources", "Sources", "Where the guide's facts come from.",
-                  " ".join(f"{s.publisher} {s.title}" for s in self.sources),
-                  ("sources", "references", "links", "citations", "bls"))
+            Topic(
+                "sources",
+                "Sources",
+                "Where the guide's facts come from.",
+                " ".join(f"{s.publisher} {s.title}" for s in self.sources),
+                ("sources", "references", "links", "citations", "bls"),
+            )
         )
         return tuple(topics)
 
@@ -241,22 +262,38 @@ class _Reader:
 def _build_guide(root: _Reader) -> Guide:
     meta = root.table_("meta")
     sources = tuple(
-        Source(r.text("id"), r.text("title"), r.text("publisher"), r.optional_text("url"),
-               r.optional_text("note"))
+        Source(
+            r.text("id"),
+            r.text("title"),
+            r.text("publisher"),
+            r.optional_text("url"),
+            r.optional_text("note"),
+        )
         for r in root.tables("sources")
     )
     source_ids = {s.id for s in sources}
     sections = tuple(_section(r, source_ids) for r in root.tables("sections"))
     steps = tuple(
-        Step(r.integer("number"), r.text("title"), r.text("summary"), r.texts("paragraphs"),
-             r.texts("actions"), r.texts("keywords"))
+        Step(
+            r.integer("number"),
+            r.text("title"),
+            r.text("summary"),
+            r.texts("paragraphs"),
+            r.texts("actions"),
+            r.texts("keywords"),
+        )
         for r in root.tables("steps")
     )
     _check_numbering(steps)
     certifications = tuple(_certification(r, len(steps)) for r in root.tables("certifications"))
     faqs = tuple(
-        Faq(r.text("id"), r.text("question"), r.text("answer"),
-            _source_refs(r, "sources", source_ids), r.texts("keywords"))
+        Faq(
+            r.text("id"),
+            r.text("question"),
+            r.text("answer"),
+            _source_refs(r, "sources", source_ids),
+            r.texts("keywords"),
+        )
         for r in root.tables("faqs")
     )
     _check_unique("sources[].id", [s.id for s in sources])
@@ -264,10 +301,7 @@ def _build_guide(root: _Reader) -> Guide:
     _check_unique("sections[].command", [s.command for s in sections])
     _check_unique("certifications[].code", [c.code for c in certifications])
     _check_unique("faqs[].id", [f.id for f in faqs])
-    synonyms = tuple(
-        tuple(word.lower() for word in group)
-        for group in _synonym_groups(meta)
-    )
+    synonyms = tuple(tuple(word.lower() for word in group) for group in _synonym_groups(meta))
     return Guide(
         title=meta.text("title"),
         publisher=meta.text("publisher"),
@@ -318,8 +352,9 @@ def _certification(r: _Reader, step_count: int) -> Certification:
     step = r.integer("step")
     if not 1 <= step <= step_count:
         raise GuideError(f"field '{r.where}.step' must be a step number from 1 to {step_count}")
-    return Certification(code, r.text("name"), r.text("issuer"), level, step, r.text("summary"),
-                         r.text("when"))
+    return Certification(
+        code, r.text("name"), r.text("issuer"), level, step, r.text("summary"), r.text("when")
+    )
 
 
 def _source_refs(r: _Reader, key: str, known: set[str]) -> tuple[str, ...]:

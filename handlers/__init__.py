@@ -1,0 +1,18 @@
+"""The thin Telegram layer: each module adds its handlers with register()."""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+from bot.guide import Guide
+from handlers import errors, guide, inline, questions
+
+
+def register_all(app: Application, content: Guide) -> None:  # type: ignore[type-arg]
+    """Register every feature's handlers in the order they must be tried."""
+    # Commands first, so free-text handlers never see them.
+    guide.register(app, [section.command for section in content.sections])
+    inline.register(app)
+    # Free text and unknown commands last: they catch what nothing else claimed.
+    questions.register(app)
+    errors.register(app)

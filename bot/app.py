@@ -1,0 +1,136 @@
+"""The composition root: build the telegram Application with its services and handlers."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.request import BaseRequest
+
+import handlers
+from bot.answers import QuestionIndex
+from bot.guide import Guide, load_guide
+from bot.logs import chat_type, update_kind
+from bot.services import Services
+from bot.settings import Settings
+from handlers.common import SERVICES_KEY
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = (
+    "MedCoder Coach answers your questions about becoming a medical coder: the four steps, "
+    "certifications (CCA, CBCS, CPC, COC, CRC, CIC), salary, outlook, time and cost, all from a "
+    "sourced career guide. It can also nudge you to study at your own times."
+)
+SHORT_DESCRIPTION = "Your coach for becoming a medical coder: steps, certs, pay, study reminders."
+
+
+class CoachApplication(Application):  # type: ignore[type-arg]
+    """An Application that logs one line per update with its kind, chat type and latency."""
+
+    async def process_update(self, update: object) -> None:
+        started = time.perf_counter()
+        try:
+            await super().process_update(update)
+        finally:
+            log.info(
+                "handled %s in %s chat in %.1f ms",
+                update_kind(update),
+                chat_type(update),
+                (time.perf_counter() - started) * 1000,
+            )
+
+
+def build_application(
+    settings: Settings,
+    *,
+    guide: Guide | None = None,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+    rate_limiter: bool = True,
+) -> Application:  # type: ignore[type-arg]
+    """Wire settings, services and handlers into a ready-to-run Application."""
+    guide = guide or load_guide()
+    builder = (
+        ApplicationBuilder()
+        .application_class(CoachApplication)
+        .token(settings.token.reveal())
+        .defaults(Defaults(parse_mode=ParseMode.HTML, disable_web_page_preview=True))
+        .post_init(_on_startup)
+        .post_shutdown(_on_shutdown)
+    )
+    if settings.api_base_url:
+        builder = builder.base_url(settings.api_base_url)
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    if request is not None:
+        builder = builder.request(request)
+    if updates_request is not None:
+        builder = builder.get_updates_request(updates_request)
+    app = builder.build()
+    app.bot_data[SERVICES_KEY] = Services(settings, guide, QuestionIndex(guide))
+    handlers.register_all(app, guide)
+    return app
+
+
+def bot_commands(guide: Guide, *, group: bool) -> list[BotCommand]:
+    """The command menu Telegram shows, for private chats or for groups."""
+    commands = [
+        BotCommand("ask", "Ask a question in your own words"),
+        BotCommand("steps", "The four steps to become a medical coder"),
+        BotCommand("certs", "Certifications: CCA, CBCS, CPC, COC, CRC, CIC"),
+    ]
+    commands += [BotCommand(s.command, s.title[:256]) for s in guide.sections]
+    commands += [
+        BotCommand("faq", "Frequently asked questions"),
+        BotCommand("sources", "Where the facts come from"),
+        BotCommand("remind", "Set a study reminder"),
+        BotCommand("reminders", "List your study reminders"),
+        BotCommand("help", "Everything I can do"),
+    ]
+    if not group:
+        commands = [BotCommand("start", "Welcome and topic menu"), *commands]
+        commands += [
+            BotCommand("timezone", "Set your time zone"),
+            BotCommand("progress", "Your step and study streak"),
+            BotCommand("done", "Record that you studied today"),
+            BotCommand("pause", "Pause reminders for a few days"),
+            BotCommand("resume", "Resume paused reminders"),
+            BotCommand("stopreminders", "Remove all your reminders"),
+        ]
+    return commands
+
+
+async def _on_startup(app: Application) -> None:  # type: ignore[type-arg]
+    found: Services = app.bot_data[SERVICES_KEY]
+    calls: list[tuple[str, Any]] = [
+        (
+            "private commands",
+            app.bot.set_my_commands(
+                bot_commands(found.guide, group=False), scope=BotCommandScopeAllPrivateChats()
+            ),
+        ),
+        (
+            "group commands",
+            app.bot.set_my_commands(
+                bot_commands(found.guide, group=True), scope=BotCommandScopeAllGroupChats()
+            ),
+        ),
+        ("description", app.bot.set_my_description(DESCRIPTION)),
+        ("short description", app.bot.set_my_short_description(SHORT_DESCRIPTION)),
+    ]
+    for what, call in calls:
+        try:
+            await call
+        except TelegramError as exc:
+            log.warning("could not set the bot's %s: %s", what, exc)
+    log.info("started as @%s", app.bot.username)
+
+
+async def _on_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    log.info("stopped")

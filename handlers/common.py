@@ -1,0 +1,100 @@
+"""Shared helpers of the Telegram layer: services lookup, keyboards, safe replies."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
+from telegram.constants import ChatType, MessageLimit
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.services import Services
+from handlers.views import Buttons, View
+
+SERVICES_KEY = "services"
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    """Return the services placed in bot_data by the composition root."""
+    return cast(Services, context.bot_data[SERVICES_KEY])
+
+
+def keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
+    """Turn button rows of (label, callback data) into an inline keyboard."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+            for row in buttons
+        ]
+    )
+
+
+def split_html(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Split a message at paragraph or line breaks so each part fits Telegram's limit.
+
+    Views close every tag within its paragraph, so breaking between lines keeps HTML valid.
+    """
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        parts.append(current)
+    return [part for part in parts if part.strip()]
+
+
+def is_group(update: Update) -> bool:
+    """Whether the update comes from a group or supergroup."""
+    chat = update.effective_chat
+    return chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, view: View) -> Message | None:
+    """Send ``view`` to the update's chat; in groups, as a threaded reply to the asker."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    anchor = update.effective_message
+    parameters = None
+    if is_group(update) and anchor is not None:
+        parameters = ReplyParameters(anchor.message_id, allow_sending_without_reply=True)
+    parts = split_html(view.text)
+    sent = None
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        sent = await context.bot.send_message(
+            chat.id,
+            part,
+            reply_parameters=parameters,
+            reply_markup=keyboard(view.buttons) if last else None,
+        )
+    return sent
+
+
+async def edit(update: Update, view: View) -> None:
+    """Replace the message a button was pressed on; an unchanged message is fine."""
+    query = update.callback_query
+    if query is None:
+        return
+    text = split_html(view.text)[0]
+    try:
+        await query.edit_message_text(text, reply_markup=keyboard(view.buttons))
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise

@@ -1,0 +1,111 @@
+"""Guide commands (/start, /help, /steps, /certs, /salary, ...) and the topic buttons."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from handlers import views
+from handlers.common import edit, reply, services
+
+_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_TOPIC_DATA = re.compile(r"^(show|page):([a-z]+(?::[A-Za-z0-9]+)?)$")
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greet the user, or open the section a deep link names (/start certs, /start step-2)."""
+    guide = services(context).guide
+    if context.args and _PAYLOAD.match(context.args[0]):
+        view = views.topic(guide, context.args[0].replace("-", ":", 1))
+        if view is not None:
+            await reply(update, context, view)
+            return
+    user = update.effective_user
+    await reply(update, context, views.welcome(guide, user.first_name if user else None))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List every command."""
+    await reply(update, context, views.help_text(services(context).guide.sections))
+
+
+async def steps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the four steps, or one step with /steps N."""
+    guide = services(context).guide
+    if not context.args:
+        await reply(update, context, views.steps_overview(guide))
+        return
+    arg = context.args[0]
+    step = guide.step(int(arg)) if arg.isdigit() and len(arg) < 3 else None
+    if step is None:
+        view = views.steps_overview(guide)
+        notice = f"There are steps 1 to {len(guide.steps)}. "
+        await reply(update, context, views.View(notice + view.text, view.buttons))
+        return
+    await reply(update, context, views.step_detail(guide, step))
+
+
+async def certs(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List the certifications, or show one with /certs CODE."""
+    guide = services(context).guide
+    if not context.args:
+        await reply(update, context, views.certs_overview(guide))
+        return
+    cert = guide.certification(context.args[0])
+    if cert is None:
+        await reply(update, context, views.unknown_cert(guide, context.args[0]))
+        return
+    await reply(update, context, views.cert_detail(guide, cert))
+
+
+async def faq(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the frequently asked questions."""
+    await reply(update, context, views.faq_list(services(context).guide))
+
+
+async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show where the facts come from."""
+    await reply(update, context, views.sources(services(context).guide))
+
+
+async def section(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the guide section named by the command (/salary, /skills, ...)."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    command = message.text.split()[0].lstrip("/").split("@")[0].lower()
+    guide = services(context).guide
+    match = [s for s in guide.sections if s.command == command]
+    if match:
+        await reply(update, context, views.section(guide, match[0]))
+
+
+async def topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Open a topic from a button: as a new message (show) or in place (page)."""
+    query = update.callback_query
+    if query is None:
+        return
+    parsed = _TOPIC_DATA.match(query.data or "")
+    view = views.topic(services(context).guide, parsed.group(2)) if parsed else None
+    if parsed is None or view is None:
+        await query.answer("This button is no longer valid. Send /start for the menu.")
+        return
+    await query.answer()
+    if parsed.group(1) == views.PAGE and query.message is not None:
+        await edit(update, view)
+    elif update.effective_chat is not None:
+        await reply(update, context, view)
+
+
+def register(app: Application, section_commands: list[str]) -> None:
+    """Add the guide's command and button handlers."""
+    app.add_handler(CommandHandler("start", start))
+    app.add_handler(CommandHandler("help", help_command))
+    app.add_handler(CommandHandler("steps", steps))
+    app.add_handler(CommandHandler("certs", certs))
+    app.add_handler(CommandHandler("faq", faq))
+    app.add_handler(CommandHandler("sources", sources))
+    app.add_handler(CommandHandler(section_commands, section))
+    app.add_handler(CallbackQueryHandler(topic_button, pattern=r"^(show|page):"))

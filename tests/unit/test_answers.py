@@ -1,0 +1,91 @@
+"""Question ranking: the right topic for plain questions, typos and synonyms; a floor."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answers import QuestionIndex
+from bot.guide import load_guide
+
+
+@pytest.fixture(scope="module")
+def index() -> QuestionIndex:
+    return QuestionIndex(load_guide())
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("how much do coders make", {"salary", "faq:pay"}),
+        ("what is the pay", {"salary", "faq:pay"}),
+        ("what's the wage?", {"salary", "faq:pay"}),
+        ("how long does it take to become a coder", {"timeline"}),
+        ("how many years", {"timeline"}),
+        ("what is the CPC", {"cert:CPC"}),
+        ("cca exam", {"cert:CCA"}),
+        ("how much does it cost", {"cost", "faq:cost"}),
+        ("how much is tuition", {"cost", "faq:cost"}),
+        ("is it hard to get a job", {"faq:jobs"}),
+        ("what skills do i need", {"skills"}),
+        ("where do coders work", {"workplaces"}),
+        ("job outlook future", {"outlook"}),
+        ("will AI replace coders", {"outlook"}),
+        ("what is a medical coder", {"about"}),
+        ("entry level jobs", {"step:3"}),
+        ("steps to become", {"steps"}),
+        ("do I need a degree", {"step:1", "timeline"}),
+        ("advanced certifications", {"certs"}),
+        ("certified inpatient coder", {"cert:CIC"}),
+        ("where does the data come from", {"sources"}),
+    ],
+)
+def test_plain_questions_find_their_topic(
+    index: QuestionIndex, question: str, expected: set[str]
+) -> None:
+    answer = index.answer(question)
+    assert answer.best is not None, question
+    assert answer.best.key in expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("whats the salray", {"salary", "faq:pay"}),
+        ("medical codr salery", {"salary", "faq:pay"}),
+        ("which certificatoin first", {"step:2", "certs"}),
+        ("how much is tution", {"cost", "faq:cost"}),
+        ("outlok for coders", {"outlook"}),
+    ],
+)
+def test_typos_are_tolerated(index: QuestionIndex, question: str, expected: set[str]) -> None:
+    answer = index.answer(question)
+    assert answer.best is not None
+    assert answer.best.key in expected
+
+
+@pytest.mark.parametrize("question", ["pizza recipe", "xyzzy foo bar", "hello", "", "   ", "?!"])
+def test_unrelated_text_gets_no_answer(index: QuestionIndex, question: str) -> None:
+    assert index.answer(question).best is None
+
+
+def test_low_confidence_offers_at_most_three_suggestions(index: QuestionIndex) -> None:
+    answer = index.answer("salary of astronauts on mars rovers")
+    assert answer.best is None
+    assert 1 <= len(answer.suggestions) <= 3
+    assert answer.suggestions[0].key in {"salary", "faq:pay"}
+
+
+def test_huge_input_is_cut_and_still_answered(index: QuestionIndex) -> None:
+    answer = index.answer("salary " * 20_000)
+    assert answer.best is not None and answer.best.key in {"salary", "faq:pay"}
+
+
+def test_huge_garbage_gets_no_answer(index: QuestionIndex) -> None:
+    assert index.answer("x" * 100_000 + " ☃" * 1000).best is None
+
+
+def test_search_returns_ranked_topics(index: QuestionIndex) -> None:
+    matches = index.search("certification", limit=10)
+    assert 1 < len(matches) <= 10
+    scores = [match.score for match in matches]
+    assert scores == sorted(scores, reverse=True)
