@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    LinkPreviewOptions,
+)
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
@@ -16,9 +22,12 @@ import handlers
 from bot.answers import QuestionIndex
 from bot.guide import Guide, load_guide
 from bot.logs import chat_type, update_kind
+from bot.reminders import ReminderService
 from bot.services import Services
 from bot.settings import Settings
 from handlers.common import SERVICES_KEY
+from handlers.delivery import nudge_sender
+from storage.async_repository import AsyncRepository
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +69,12 @@ def build_application(
         ApplicationBuilder()
         .application_class(CoachApplication)
         .token(settings.token.reveal())
-        .defaults(Defaults(parse_mode=ParseMode.HTML, disable_web_page_preview=True))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
         .post_init(_on_startup)
         .post_shutdown(_on_shutdown)
     )
@@ -129,8 +143,25 @@ async def _on_startup(app: Application) -> None:  # type: ignore[type-arg]
             await call
         except TelegramError as exc:
             log.warning("could not set the bot's %s: %s", what, exc)
+    repository = await AsyncRepository.open(found.settings.data_dir)
+    service = ReminderService(
+        repository,
+        dict(found.guide.actions_by_step()),
+        found.guide.group_prompts,
+        grace=timedelta(minutes=found.settings.reminder_grace_minutes),
+    )
+    await service.start(nudge_sender(app.bot, found.guide))
+    found.reminders = service
+    found.repository = repository
     log.info("started as @%s", app.bot.username)
 
 
 async def _on_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    found: Services = app.bot_data[SERVICES_KEY]
+    if found.reminders is not None:
+        await found.reminders.stop()
+        found.reminders = None
+    if found.repository is not None:
+        await found.repository.close()
+        found.repository = None
     log.info("stopped")

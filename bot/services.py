@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from bot.answers import QuestionIndex
 from bot.guide import Guide
+from bot.reminders import ReminderService
 from bot.settings import Settings
+from storage.async_repository import AsyncRepository
 
 
 @dataclass(slots=True)
@@ -14,3 +16,5 @@ class Services:
     settings: Settings
     guide: Guide
     questions: QuestionIndex
+    reminders: ReminderService | None = None  # set once storage is open (post_init)
+    repository: AsyncRepository | None = None

@@ -5,14 +5,18 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from bot.guide import Guide
-from handlers import errors, guide, inline, questions
+from handlers import errors, guide, inline, membership, progress, questions, reminders
 
 
 def register_all(app: Application, content: Guide) -> None:  # type: ignore[type-arg]
     """Register every feature's handlers in the order they must be tried."""
     # Commands first, so free-text handlers never see them.
     guide.register(app, [section.command for section in content.sections])
+    reminders.register(app)
+    progress.register(app)
+    membership.register(app)
     inline.register(app)
     # Free text and unknown commands last: they catch what nothing else claimed.
     questions.register(app)
+    guide.register_fallbacks(app)
     errors.register(app)

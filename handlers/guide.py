@@ -11,6 +11,7 @@ from handlers import views
 from handlers.common import edit, reply, services
 
 _PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+STALE_BUTTON = "This button is no longer valid. Send /start for the menu."
 _TOPIC_DATA = re.compile(r"^(show|page):([a-z]+(?::[A-Za-z0-9]+)?)$")
 
 
@@ -24,6 +25,15 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
     user = update.effective_user
     await reply(update, context, views.welcome(guide, user.first_name if user else None))
+    reminders = services(context).reminders
+    chat = update.effective_chat
+    if reminders is not None and chat is not None and await reminders.is_blocked(chat.id):
+        offer = views.View(
+            "Welcome back! Your study reminders were switched off while I couldn't reach you. "
+            "Turn them back on?",
+            ((("▶ Resume my reminders", "back:on"),),),
+        )
+        await reply(update, context, offer)
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -90,13 +100,24 @@ async def topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     parsed = _TOPIC_DATA.match(query.data or "")
     view = views.topic(services(context).guide, parsed.group(2)) if parsed else None
     if parsed is None or view is None:
-        await query.answer("This button is no longer valid. Send /start for the menu.")
+        await query.answer(STALE_BUTTON)
         return
     await query.answer()
     if parsed.group(1) == views.PAGE and query.message is not None:
         await edit(update, view)
     elif update.effective_chat is not None:
         await reply(update, context, view)
+
+
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer any button press no other handler claimed, so no spinner is left turning."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(STALE_BUTTON)
+
+
+def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
+    """Add the catch-all for unknown buttons; call after every other handler."""
+    app.add_handler(CallbackQueryHandler(stale_button))
 
 
 def register(app: Application, section_commands: list[str]) -> None:

@@ -24,6 +24,7 @@ class Reminder:
     tz: str
     active: bool = True
     last_fired: str | None = None
+    paused: bool = False  # paused by the user with its own button; kept but not fired
 
 
 @dataclass(frozen=True, slots=True)

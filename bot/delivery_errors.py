@@ -1,0 +1,23 @@
+"""Delivery failures as core exceptions, so core code never imports the Telegram library."""
+
+from __future__ import annotations
+
+
+class DeliveryError(Exception):
+    """Base class of every failure the transport reports for one send."""
+
+
+class RetryAfter(DeliveryError):
+    """The transport is rate limited (HTTP 429): wait ``seconds`` and retry the same send."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"rate limited; retry after {seconds} s")
+        self.seconds = float(seconds)
+
+
+class TransientError(DeliveryError):
+    """A failure that may pass (5xx, timeout, network): retry with backoff, a bounded number."""
+
+
+class ChatUnreachable(DeliveryError):
+    """The chat cannot receive messages (blocked, kicked, not found): never retry."""

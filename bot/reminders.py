@@ -1,0 +1,377 @@
+"""Study reminders: the service that ties storage, the dispatcher and delivery together.
+
+Storage is the truth: every change is durable before a method returns, and the in-memory
+dispatcher index is rebuilt from storage at start-up. The front end (Telegram) gives a
+``NudgeSender`` that raises the errors of ``bot.delivery_errors``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+
+from bot.delivery_errors import ChatUnreachable
+from bot.dispatcher import ReminderDispatcher, utc_now
+from bot.nudges import choose_nudge, group_prompt
+from bot.outbox import Job, Outbox
+from bot.schedule import ReminderSpec, local_date, next_occurrence, zone_info
+from bot.streaks import parse_study_dates, record_study, study_streak
+from storage.async_repository import AsyncRepository
+from storage.records import MAX_REMINDERS_PER_CHAT, ChatProfile, Reminder
+from storage.repository import ReminderLimitError
+
+log = logging.getLogger(__name__)
+
+FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
+SNOOZE = timedelta(hours=1)
+MAX_PAUSE_DAYS = 365
+
+
+class LimitReached(Exception):
+    """The chat already has the maximum number of reminders."""
+
+
+@dataclass(frozen=True, slots=True)
+class Nudge:
+    """What a nudge says; the front end renders it."""
+
+    chat_id: int
+    is_group: bool
+    step: int
+    text: str
+    snoozed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A reminder and its next occurrence (None while paused or inactive)."""
+
+    reminder: Reminder
+    next_due: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    step: int
+    streak: int
+    studied_today: bool
+    total_days: int
+
+
+NudgeSender = Callable[[Nudge], Awaitable[None]]
+
+
+class ReminderService:
+    """Subscriptions, progress and nudges for every chat."""
+
+    def __init__(
+        self,
+        repository: AsyncRepository,
+        actions_by_step: dict[int, Sequence[str]],
+        group_prompts: Sequence[str],
+        *,
+        grace: timedelta = timedelta(minutes=30),
+        clock: Callable[[], datetime] = utc_now,
+        concurrency: int = 32,
+    ) -> None:
+        self._repo = repository
+        self._actions = actions_by_step
+        self._group_prompts = group_prompts
+        self._clock = clock
+        self._paused_until: dict[int, datetime] = {}
+        self._sender: NudgeSender | None = None
+        self._outbox = Outbox(
+            self._deliver,
+            concurrency=concurrency,
+            on_sent=self._on_sent,
+            on_failed=self._on_failed,
+            on_unreachable=self._on_unreachable,
+        )
+        self._dispatcher = ReminderDispatcher(
+            next_occurrence,
+            self._outbox.submit,
+            grace=grace,
+            now=clock,
+            is_paused=self._is_paused,
+        )
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def outbox(self) -> Outbox:
+        return self._outbox
+
+    @property
+    def dispatcher(self) -> ReminderDispatcher:
+        return self._dispatcher
+
+    async def start(self, sender: NudgeSender) -> None:
+        """Rebuild the schedule from storage and start delivering."""
+        self._sender = sender
+        profiles, reminders = await self._repo.load_all()
+        now = self._clock()
+        for profile in profiles:
+            until = _parse(profile.paused_until)
+            if until is not None and until > now:
+                self._paused_until[profile.chat_id] = until
+            snoozed = _parse(profile.snoozed_until)
+            if snoozed is not None and not profile.blocked:
+                self._dispatcher.schedule_once(profile.chat_id, snoozed)
+        self._dispatcher.load(r for r in reminders if not r.paused)
+        self._outbox.start()
+        self._task = asyncio.create_task(self._dispatcher.run(), name="reminder-dispatcher")
+        log.info("reminders loaded: %d reminders, %d chats", len(reminders), len(profiles))
+
+    async def stop(self) -> None:
+        """Stop firing and let in-flight sends finish (briefly)."""
+        self._dispatcher.stop()
+        if self._task is not None:
+            await self._task
+            self._task = None
+        await self._outbox.stop(drain=True, drain_timeout=5.0)
+
+    # ----- profile ------------------------------------------------------------------
+
+    async def profile(self, chat_id: int, *, is_group: bool = False) -> ChatProfile:
+        """Return the chat's profile (a default one if it has none yet)."""
+        found = await self._repo.get_profile(chat_id)
+        return found or ChatProfile(chat_id=chat_id, is_group=is_group)
+
+    async def set_timezone(self, chat_id: int, tz: str, *, is_group: bool = False) -> None:
+        """Store the chat's time zone (used for reminders set without one)."""
+        profile = await self.profile(chat_id, is_group=is_group)
+        await self._repo.put_profile(replace(profile, tz=tz))
+
+    # ----- reminders ----------------------------------------------------------------
+
+    async def add(self, chat_id: int, spec: ReminderSpec, *, is_group: bool = False) -> Listed:
+        """Store a new reminder and schedule it; raise LimitReached past the limit."""
+        profile = await self._repo.get_profile(chat_id)
+        if profile is None or profile.tz is None:
+            base = profile or ChatProfile(chat_id=chat_id, is_group=is_group)
+            await self._repo.put_profile(replace(base, tz=spec.tz))
+        reminder = Reminder(
+            id=secrets.token_hex(4),
+            chat_id=chat_id,
+            hour=spec.hour,
+            minute=spec.minute,
+            days=spec.days,
+            tz=spec.tz,
+            last_fired=self._clock().isoformat(),  # only occurrences from now on
+        )
+        try:
+            await self._repo.add_reminder(reminder)
+        except ReminderLimitError:
+            raise LimitReached(MAX_REMINDERS_PER_CHAT) from None
+        self._dispatcher.upsert(reminder)
+        return Listed(reminder, self._dispatcher.next_due(reminder.id))
+
+    async def list(self, chat_id: int) -> list[Listed]:
+        """The chat's reminders with their next occurrence."""
+        return [
+            Listed(r, self._dispatcher.next_due(r.id) if r.active and not r.paused else None)
+            for r in await self._repo.reminders_for(chat_id)
+        ]
+
+    async def delete(self, chat_id: int, reminder_id: str) -> bool:
+        """Delete one reminder of the chat."""
+        deleted = await self._repo.delete_reminder(chat_id, reminder_id)
+        if deleted:
+            self._dispatcher.remove(reminder_id)
+        return deleted
+
+    async def set_paused(self, chat_id: int, reminder_id: str, paused: bool) -> Reminder | None:
+        """Pause or resume one reminder; None if the chat has no such reminder."""
+        for reminder in await self._repo.reminders_for(chat_id):
+            if reminder.id == reminder_id:
+                known = self._dispatcher.get(reminder_id)
+                fired = known.last_fired if known else reminder.last_fired
+                updated = replace(
+                    reminder, paused=paused, last_fired=_later(fired, self._clock().isoformat())
+                )
+                await self._repo.put_reminder(updated)
+                if paused:
+                    self._dispatcher.remove(reminder_id)
+                else:
+                    self._dispatcher.upsert(updated)
+                return updated
+        return None
+
+    async def remove_all(self, chat_id: int) -> int:
+        """Delete every reminder of the chat and any snoozed nudge."""
+        count = await self._repo.delete_all_reminders(chat_id)
+        profile = await self._repo.get_profile(chat_id)
+        if profile is not None and profile.snoozed_until is not None:
+            await self._repo.put_profile(replace(profile, snoozed_until=None))
+        self._dispatcher.remove_chat(chat_id)
+        return count
+
+    # ----- pausing the whole chat ---------------------------------------------------
+
+    async def pause(self, chat_id: int, days: int | None) -> datetime:
+        """Pause every reminder of the chat for ``days`` days (None: until /resume)."""
+        until = FOREVER if days is None else self._clock() + timedelta(days=days)
+        profile = await self.profile(chat_id)
+        await self._repo.put_profile(replace(profile, paused_until=until.isoformat()))
+        self._paused_until[chat_id] = until
+        return until
+
+    async def resume(self, chat_id: int) -> bool:
+        """End a pause; False if the chat was not paused."""
+        profile = await self.profile(chat_id)
+        was_paused = self._paused_until.pop(chat_id, None) is not None
+        if profile.paused_until is not None:
+            await self._repo.put_profile(replace(profile, paused_until=None))
+        return was_paused
+
+    def paused_until(self, chat_id: int) -> datetime | None:
+        """When the chat's pause ends, if it is paused."""
+        until = self._paused_until.get(chat_id)
+        return until if until is not None and until > self._clock() else None
+
+    async def skip_today(self, chat_id: int, tz: str) -> None:
+        """Send no more nudges today (local time), without changing the schedule."""
+        today = local_date(self._clock(), tz)
+        midnight = datetime.combine(today + timedelta(days=1), datetime.min.time())
+        until = midnight.replace(tzinfo=zone_info(tz)).astimezone(UTC)
+        if (self.paused_until(chat_id) or self._clock()) < until:
+            profile = await self.profile(chat_id)
+            await self._repo.put_profile(
+                replace(profile, paused_until=until.isoformat(), snoozed_until=None)
+            )
+            self._paused_until[chat_id] = until
+        self._dispatcher.cancel_once(chat_id)
+
+    async def snooze(self, chat_id: int) -> datetime:
+        """Send one more nudge an hour from now; the schedule stays as it is."""
+        at = self._clock() + SNOOZE
+        profile = await self.profile(chat_id)
+        await self._repo.put_profile(replace(profile, snoozed_until=at.isoformat()))
+        self._dispatcher.schedule_once(chat_id, at)
+        return at
+
+    # ----- blocked chats ------------------------------------------------------------
+
+    async def chat_unreachable(self, chat_id: int) -> None:
+        """The bot was blocked or removed: deactivate the chat's reminders, keep them stored."""
+        profile = await self._repo.get_profile(chat_id)
+        if profile is not None and profile.blocked:
+            return
+        await self._repo.set_reminders_active(chat_id, False)
+        base = profile or ChatProfile(chat_id=chat_id)
+        await self._repo.put_profile(replace(base, blocked=True, snoozed_until=None))
+        self._dispatcher.remove_chat(chat_id)
+        log.info("chat %d blocked or removed the bot; its reminders are deactivated", chat_id)
+
+    async def is_blocked(self, chat_id: int) -> bool:
+        """Whether the chat's reminders were deactivated because the bot was blocked."""
+        profile = await self._repo.get_profile(chat_id)
+        return profile is not None and profile.blocked
+
+    async def reactivate(self, chat_id: int) -> int:
+        """Turn a formerly blocked chat's reminders back on; return how many."""
+        profile = await self._repo.get_profile(chat_id)
+        if profile is not None and profile.blocked:
+            await self._repo.put_profile(replace(profile, blocked=False))
+        now = self._clock().isoformat()
+        count = 0
+        for reminder in await self._repo.reminders_for(chat_id):
+            if not reminder.active:
+                updated = replace(
+                    reminder, active=True, last_fired=_later(reminder.last_fired, now)
+                )
+                await self._repo.put_reminder(updated)
+                if not updated.paused:
+                    self._dispatcher.upsert(updated)
+                count += 1
+        return count
+
+    # ----- progress -----------------------------------------------------------------
+
+    async def progress(self, chat_id: int, tz: str | None = None) -> Progress:
+        """The learner's step and streak."""
+        profile = await self.profile(chat_id)
+        reminders = await self._repo.reminders_for(chat_id)
+        today = local_date(self._clock(), tz or profile.tz or "UTC")
+        scheduled = frozenset().union(*(r.days for r in reminders if r.active))
+        studied = parse_study_dates(profile.studied)
+        return Progress(
+            step=profile.step,
+            streak=study_streak(studied, scheduled, today),
+            studied_today=today in studied,
+            total_days=len(studied),
+        )
+
+    async def set_step(self, chat_id: int, step: int) -> None:
+        """Record which step of the guide the learner is on."""
+        if step not in self._actions:
+            raise ValueError(f"no step {step}")
+        profile = await self.profile(chat_id)
+        await self._repo.put_profile(replace(profile, step=step))
+
+    async def record_study(self, chat_id: int) -> Progress:
+        """Record that the learner studied today (in their time zone)."""
+        profile = await self.profile(chat_id)
+        today = local_date(self._clock(), profile.tz or "UTC")
+        await self._repo.put_profile(
+            replace(profile, studied=record_study(profile.studied, today))
+        )
+        return await self.progress(chat_id)
+
+    def today(self, tz: str | None) -> date:
+        """Today's date in ``tz``."""
+        return local_date(self._clock(), tz or "UTC")
+
+    # ----- delivery -----------------------------------------------------------------
+
+    def _is_paused(self, chat_id: int, occurrence: datetime) -> bool:
+        until = self._paused_until.get(chat_id)
+        return until is not None and occurrence < until
+
+    async def _deliver(self, job: Job) -> None:
+        if self._sender is None:
+            raise RuntimeError("reminder service is not started")
+        profile = await self.profile(job.chat_id)
+        if profile.blocked:
+            raise ChatUnreachable("chat is marked blocked")
+        if profile.is_group:
+            text, counter = group_prompt(profile.nudge_counter, self._group_prompts)
+        else:
+            text, counter = choose_nudge(profile.step, self._actions, profile.nudge_counter)
+        nudge = Nudge(job.chat_id, profile.is_group, profile.step, text, job.kind == "snooze")
+        await self._sender(nudge)
+        # The counter only rotates texts; the occurrence itself is recorded in _on_sent.
+        await self._repo.put_profile(replace(profile, nudge_counter=counter))
+
+    async def _on_sent(self, job: Job) -> None:
+        if job.kind == "snooze":
+            profile = await self.profile(job.chat_id)
+            if profile.snoozed_until is not None:
+                await self._repo.put_profile(replace(profile, snoozed_until=None))
+            return
+        if job.reminder_id is not None:
+            await self._repo.record_fired(job.chat_id, job.reminder_id, job.occurrence.isoformat())
+        self._dispatcher.mark_sent(job)
+
+    async def _on_failed(self, job: Job, exc: BaseException) -> None:
+        log.warning("nudge to chat %d failed, will retry: %s", job.chat_id, exc)
+        if job.kind == "snooze":
+            self._dispatcher.schedule_once(job.chat_id, self._clock() + timedelta(minutes=1))
+        self._dispatcher.mark_failed(job)
+
+    async def _on_unreachable(self, job: Job, exc: BaseException) -> None:
+        await self.chat_unreachable(job.chat_id)
+
+
+def _parse(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _later(first: str | None, second: str) -> str:
+    """The later of two ISO instants (so last_fired never moves backwards)."""
+    if first is None:
+        return second
+    return first if datetime.fromisoformat(first) >= datetime.fromisoformat(second) else second

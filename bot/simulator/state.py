@@ -1,0 +1,585 @@
+"""BotApiSimulator: answers Bot API calls like Telegram and lets tests inject updates."""
+
+import asyncio
+import copy
+import itertools
+import json
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from typing import Any
+
+from bot.simulator.checks import (
+    check_commands,
+    check_inline_results,
+    check_length,
+    check_reply_markup,
+    render_text,
+    require_int,
+)
+from bot.simulator.errors import ApiError, bad_request, not_found, too_many_requests
+from bot.simulator.faults import FaultPlan
+from bot.simulator.members import ADMIN_STATUSES, chat_full_info, member_dict
+from bot.simulator.models import (
+    CallbackAnswer,
+    InlineAnswer,
+    RateLimits,
+    SentMessage,
+    SimChat,
+    SimUser,
+)
+from bot.simulator.ratelimit import SendRateLimiter
+from bot.simulator.records import SimulatorRecords
+from bot.simulator.updates import UpdateQueue, user_text_entities
+from bot.simulator.world import SimWorld
+
+Params = dict[str, Any]
+SENDING_METHODS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})
+CHAT_ACTIONS = frozenset(
+    {
+        "typing", "upload_photo", "record_video", "upload_video", "record_voice",
+        "upload_voice", "upload_document", "choose_sticker", "find_location",
+        "record_video_note", "upload_video_note",
+    }
+)  # fmt: skip
+NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
+QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
+CONFLICT = (
+    "Conflict: terminated by other getUpdates request; "
+    "make sure that only one bot instance is running"
+)
+
+
+class BotApiSimulator(SimulatorRecords):
+    """An in-memory Telegram Bot API: strict answers, long polling, records and fault injection."""
+
+    def __init__(
+        self,
+        bot_id: int = 7_000_000_001,
+        bot_username: str = "MedCoderCoachBot",
+        bot_name: str = "MedCoder Coach",
+        *,
+        limits: RateLimits | None = None,
+    ) -> None:
+        super().__init__()
+        self.bot = SimUser(bot_id, bot_name, bot_username, is_bot=True)
+        self.world = SimWorld(self.bot)
+        self.updates = UpdateQueue()
+        self.faults = FaultPlan()
+        self.rate = SendRateLimiter(limits)
+        self._commands: dict[tuple[str, str], list[dict[str, str]]] = {}
+        self._descriptions: dict[str, str] = {}
+        self._short_descriptions: dict[str, str] = {}
+        self._open_callback_queries: dict[str, dict[str, Any]] = {}
+        self._open_inline_queries: set[str] = set()
+        self._query_ids = itertools.count(1)
+        self._poll_generation = 0
+        self.waiting_pollers = 0
+        implementations: dict[str, Callable[[Params], Awaitable[Any]]] = {
+            "getMe": self._get_me,
+            "getUpdates": self._get_updates,
+            "deleteWebhook": self._delete_webhook,
+            "getWebhookInfo": self._get_webhook_info,
+            "setMyCommands": self._set_my_commands,
+            "getMyCommands": self._get_my_commands,
+            "deleteMyCommands": self._delete_my_commands,
+            "setMyDescription": self._set_my_description,
+            "getMyDescription": self._get_my_description,
+            "setMyShortDescription": self._set_my_short_description,
+            "getMyShortDescription": self._get_my_short_description,
+            "sendMessage": self._send_message,
+            "editMessageText": self._edit_message_text,
+            "editMessageReplyMarkup": self._edit_message_reply_markup,
+            "deleteMessage": self._delete_message,
+            "answerCallbackQuery": self._answer_callback_query,
+            "answerInlineQuery": self._answer_inline_query,
+            "getChat": self._get_chat,
+            "getChatMember": self._get_chat_member,
+            "getChatAdministrators": self._get_chat_administrators,
+            "sendChatAction": self._send_chat_action,
+            "close": self._always_true,
+            "logOut": self._always_true,
+        }
+        self._methods = {name.lower(): (name, impl) for name, impl in implementations.items()}
+
+    # ---- the Bot API entry point -------------------------------------------------------
+
+    async def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Answer one Bot API call: (HTTP status, JSON body) exactly as Telegram would."""
+        entry = self._methods.get(method.lower())
+        if entry is None:
+            return self._finish(method, params, not_found())
+        name, implementation = entry
+        delay = self.faults.take_delay(name)
+        if delay:
+            await asyncio.sleep(delay)
+        try:
+            fault = self.faults.take_fault(name, params)
+            if fault is not None:
+                raise fault
+            rate_key = self._rate_key(name, params)
+            if rate_key is not None:
+                retry_after = self.rate.retry_after(*rate_key)
+                if retry_after is not None:
+                    raise too_many_requests(retry_after)
+            result = await implementation(params)
+        except ApiError as error:
+            return self._finish(name, params, error)
+        if rate_key is not None:
+            self.rate.record_send(*rate_key)
+        return self._finish(name, params, result)
+
+    def _finish(self, method: str, params: Params, outcome: Any) -> tuple[int, dict[str, Any]]:
+        if isinstance(outcome, ApiError):
+            status, body = outcome.status, outcome.body()
+        else:
+            status, body = 200, {"ok": True, "result": outcome}
+        self.record_call(method, params, status, body)
+        return status, body
+
+    def _rate_key(self, method: str, params: Params) -> tuple[int | None, bool] | None:
+        if method not in SENDING_METHODS:
+            return None
+        with suppress(ApiError):
+            chat = self.world.resolve_chat(params.get("chat_id"))
+            return chat.id, chat.is_group
+        return None, False
+
+    # ---- updates and webhook -------------------------------------------------------------
+
+    async def _get_updates(self, params: Params) -> list[dict[str, Any]]:
+        if params.get("offset") is not None:
+            self.updates.confirm(require_int(params, "offset"))
+        limit = min(max(int(params.get("limit") or 100), 1), 100)
+        timeout = max(float(params.get("timeout") or 0), 0.0)
+        if params.get("allowed_updates") is not None:
+            self.updates.set_allowed(list(params["allowed_updates"]))
+        self._poll_generation += 1
+        generation = self._poll_generation
+        self._changes.notify_all()
+        if timeout and not self.updates.has_pending():
+            self.waiting_pollers += 1
+            self._changes.notify_all()
+            try:
+                await self._changes.wait_for(
+                    lambda: self.updates.has_pending() or self._poll_generation != generation,
+                    timeout,
+                )
+            except TimeoutError:
+                pass
+            finally:
+                self.waiting_pollers -= 1
+            if self._poll_generation != generation:
+                raise ApiError(409, CONFLICT)
+        return copy.deepcopy(self.updates.peek(limit))
+
+    async def _delete_webhook(self, params: Params) -> bool:
+        if params.get("drop_pending_updates"):
+            self.updates.drop_all()
+        return True
+
+    async def _get_webhook_info(self, params: Params) -> dict[str, Any]:
+        pending = len(self.updates)
+        return {"url": "", "has_custom_certificate": False, "pending_update_count": pending}
+
+    async def _always_true(self, params: Params) -> bool:
+        return True
+
+    # ---- bot profile ---------------------------------------------------------------------
+
+    async def _get_me(self, params: Params) -> dict[str, Any]:
+        return {
+            **self.bot.to_dict(),
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": True,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
+
+    def _commands_key(self, params: Params) -> tuple[str, str]:
+        scope = params.get("scope") or {"type": "default"}
+        if not isinstance(scope, dict) or "type" not in scope:
+            raise bad_request("can't parse BotCommandScope JSON object")
+        if "chat_id" in scope:
+            scope = {**scope, "chat_id": self.world.resolve_chat(scope["chat_id"]).id}
+        return json.dumps(scope, sort_keys=True), params.get("language_code") or ""
+
+    def commands(self, scope: dict[str, Any] | None = None, language_code: str = "") -> list[dict]:
+        """The commands set for `scope` (default scope if None) and language, for assertions."""
+        key = self._commands_key({"scope": scope, "language_code": language_code})
+        return copy.deepcopy(self._commands.get(key, []))
+
+    async def _set_my_commands(self, params: Params) -> bool:
+        self._commands[self._commands_key(params)] = check_commands(params.get("commands"))
+        return True
+
+    async def _get_my_commands(self, params: Params) -> list[dict[str, str]]:
+        return copy.deepcopy(self._commands.get(self._commands_key(params), []))
+
+    async def _delete_my_commands(self, params: Params) -> bool:
+        self._commands.pop(self._commands_key(params), None)
+        return True
+
+    async def _set_my_description(self, params: Params) -> bool:
+        text = check_length(params.get("description"), "description", 512)
+        self._descriptions[params.get("language_code") or ""] = text
+        return True
+
+    async def _get_my_description(self, params: Params) -> dict[str, str]:
+        return {"description": self._descriptions.get(params.get("language_code") or "", "")}
+
+    async def _set_my_short_description(self, params: Params) -> bool:
+        text = check_length(params.get("short_description"), "short_description", 120)
+        self._short_descriptions[params.get("language_code") or ""] = text
+        return True
+
+    async def _get_my_short_description(self, params: Params) -> dict[str, str]:
+        language = params.get("language_code") or ""
+        return {"short_description": self._short_descriptions.get(language, "")}
+
+    # ---- messages ------------------------------------------------------------------------
+
+    async def _send_message(self, params: Params) -> dict[str, Any]:
+        chat = self.world.writable_chat(params.get("chat_id"))
+        parsed = render_text(params.get("text"), params.get("parse_mode"), params.get("entities"))
+        markup = params.get("reply_markup")
+        check_reply_markup(markup)
+        reply_to = self._reply_target(chat, params.get("reply_parameters"))
+        message = self.world.store_message(
+            chat,
+            self.bot,
+            parsed.text,
+            entities=parsed.entities,
+            reply_markup=markup,
+            reply_to=reply_to,
+        )
+        self.sent.append(
+            SentMessage(
+                chat_id=chat.id,
+                message_id=message["message_id"],
+                text=params["text"],
+                plain_text=parsed.text,
+                parse_mode=params.get("parse_mode"),
+                entities=parsed.entities,
+                reply_markup=copy.deepcopy(markup),
+                reply_to_message_id=reply_to["message_id"] if reply_to else None,
+            )
+        )
+        return copy.deepcopy(message)
+
+    def _reply_target(self, chat: SimChat, reply: Any) -> dict[str, Any] | None:
+        if reply is None:
+            return None
+        if not isinstance(reply, dict):
+            raise bad_request("can't parse reply parameters JSON object")
+        target_chat = chat
+        if reply.get("chat_id") is not None:
+            target_chat = self.world.resolve_chat(reply["chat_id"])
+        target = self.world.message(target_chat.id, require_int(reply, "message_id"))
+        if target is None and not reply.get("allow_sending_without_reply"):
+            raise bad_request("message to be replied not found")
+        return target
+
+    def _editable_message(self, params: Params) -> tuple[SimChat, dict[str, Any]]:
+        if params.get("inline_message_id") is not None:
+            raise bad_request("MESSAGE_ID_INVALID")
+        if params.get("chat_id") is None or params.get("message_id") is None:
+            raise bad_request("message identifier is not specified")
+        chat = self.world.writable_chat(params["chat_id"])
+        message = self.world.message(chat.id, require_int(params, "message_id"))
+        if message is None:
+            raise bad_request("message to edit not found")
+        if message["from"]["id"] != self.bot.id:
+            raise bad_request("message can't be edited")
+        return chat, message
+
+    async def _edit_message_text(self, params: Params) -> dict[str, Any]:
+        chat, message = self._editable_message(params)
+        parsed = render_text(params.get("text"), params.get("parse_mode"), params.get("entities"))
+        markup = params.get("reply_markup")
+        check_reply_markup(markup, inline_only=True)
+        self._apply_edit(message, parsed.text, parsed.entities, markup)
+        self._record_edit(chat, message, params.get("text", ""), params.get("parse_mode"))
+        return copy.deepcopy(message)
+
+    async def _edit_message_reply_markup(self, params: Params) -> dict[str, Any]:
+        chat, message = self._editable_message(params)
+        markup = params.get("reply_markup")
+        check_reply_markup(markup, inline_only=True)
+        self._apply_edit(message, message["text"], message.get("entities", []), markup)
+        self._record_edit(chat, message, None, None, method="editMessageReplyMarkup")
+        return copy.deepcopy(message)
+
+    def _apply_edit(
+        self,
+        message: dict[str, Any],
+        text: str,
+        entities: list[dict[str, Any]],
+        markup: dict[str, Any] | None,
+    ) -> None:
+        # Like Telegram, an edit without reply_markup removes the inline keyboard.
+        new_markup = markup if markup and markup.get("inline_keyboard") else None
+        if (
+            text == message["text"]
+            and entities == message.get("entities", [])
+            and new_markup == message.get("reply_markup")
+        ):
+            raise bad_request(NOT_MODIFIED)
+        message["text"] = text
+        message.pop("entities", None)
+        if entities:
+            message["entities"] = copy.deepcopy(entities)
+        message.pop("reply_markup", None)
+        if new_markup:
+            message["reply_markup"] = copy.deepcopy(new_markup)
+        message["edit_date"] = int(time.time())
+
+    def _record_edit(
+        self,
+        chat: SimChat,
+        message: dict[str, Any],
+        raw_text: str | None,
+        parse_mode: str | None,
+        *,
+        method: str = "editMessageText",
+    ) -> None:
+        reply_to = message.get("reply_to_message")
+        self.edits.append(
+            SentMessage(
+                chat_id=chat.id,
+                message_id=message["message_id"],
+                text=raw_text if raw_text is not None else message["text"],
+                plain_text=message["text"],
+                parse_mode=parse_mode,
+                entities=copy.deepcopy(message.get("entities", [])),
+                reply_markup=copy.deepcopy(message.get("reply_markup")),
+                reply_to_message_id=reply_to["message_id"] if reply_to else None,
+                method=method,
+            )
+        )
+
+    async def _delete_message(self, params: Params) -> bool:
+        chat = self.world.writable_chat(params.get("chat_id"))
+        message_id = require_int(params, "message_id")
+        message = self.world.message(chat.id, message_id)
+        if message is None:
+            raise bad_request("message to delete not found")
+        own = message["from"]["id"] == self.bot.id
+        bot_is_admin = self.world.status(chat, self.bot.id) in ADMIN_STATUSES
+        if chat.is_group and not own and not bot_is_admin:
+            raise bad_request("message can't be deleted")
+        del self.world.messages[(chat.id, message_id)]
+        self.deleted.append((chat.id, message_id))
+        return True
+
+    async def _send_chat_action(self, params: Params) -> bool:
+        chat = self.world.writable_chat(params.get("chat_id"))
+        if params.get("action") not in CHAT_ACTIONS:
+            raise bad_request("wrong parameter action in request")
+        self.chat_actions.append((chat.id, params["action"]))
+        return True
+
+    # ---- queries -------------------------------------------------------------------------
+
+    async def _answer_callback_query(self, params: Params) -> bool:
+        query = self._open_callback_queries.pop(str(params.get("callback_query_id")), None)
+        if query is None:
+            raise bad_request(QUERY_TOO_OLD)
+        message = query.get("message") or {}
+        self.callback_answers.append(
+            CallbackAnswer(
+                callback_query_id=query["id"],
+                text=params.get("text"),
+                show_alert=bool(params.get("show_alert")),
+                url=params.get("url"),
+                chat_id=message.get("chat", {}).get("id"),
+                message_id=message.get("message_id"),
+                data=query.get("data"),
+            )
+        )
+        return True
+
+    async def _answer_inline_query(self, params: Params) -> bool:
+        query_id = str(params.get("inline_query_id"))
+        if query_id not in self._open_inline_queries:
+            raise bad_request(QUERY_TOO_OLD)
+        results = params.get("results")
+        check_inline_results(results)
+        self._open_inline_queries.discard(query_id)
+        self.inline_answers.append(
+            InlineAnswer(
+                inline_query_id=query_id,
+                results=copy.deepcopy(results),
+                cache_time=params.get("cache_time"),
+                is_personal=bool(params.get("is_personal")),
+                next_offset=params.get("next_offset"),
+                button=copy.deepcopy(params.get("button")),
+            )
+        )
+        return True
+
+    # ---- chats and members ---------------------------------------------------------------
+
+    async def _get_chat(self, params: Params) -> dict[str, Any]:
+        return chat_full_info(self.world.resolve_chat(params.get("chat_id")))
+
+    async def _get_chat_member(self, params: Params) -> dict[str, Any]:
+        chat = self.world.resolve_chat(params.get("chat_id"))
+        user_id = require_int(params, "user_id")
+        status = self.world.status(chat, user_id)
+        if status is None:
+            raise bad_request("user not found")
+        return member_dict(self.world.users[user_id].to_dict(), status)
+
+    async def _get_chat_administrators(self, params: Params) -> list[dict[str, Any]]:
+        chat = self.world.resolve_chat(params.get("chat_id"))
+        if chat.type == "private":
+            raise bad_request("there are no administrators in the private chat")
+        return [
+            member_dict(self.world.users[user_id].to_dict(), status)
+            for (chat_id, user_id), status in self.world.statuses.items()
+            if chat_id == chat.id and status in ADMIN_STATUSES
+        ]
+
+    # ---- test controls: who the bot may write to -------------------------------------------
+
+    def block(self, chat: SimChat | int) -> None:
+        """The user blocked the bot: sends to this private chat answer 403."""
+        self.world.set_unwritable(_chat_id(chat), removed=True)
+
+    def kick(self, chat: SimChat | int) -> None:
+        """The bot was removed from this group: sends answer 403."""
+        self.world.set_unwritable(_chat_id(chat), removed=True)
+
+    def unblock(self, chat: SimChat | int) -> None:
+        """The bot may write to this chat again."""
+        self.world.set_unwritable(_chat_id(chat), removed=False)
+
+    def set_member_status(self, chat: SimChat, user: SimUser, status: str) -> None:
+        """Set what getChatMember answers for `user` in `chat` (creator, administrator...)."""
+        member_dict(user.to_dict(), status)  # rejects unknown statuses
+        self.world.add(chat, user)
+        self.world.statuses[(chat.id, user.id)] = status
+
+    def fail_next(
+        self,
+        method: str,
+        status: int,
+        description: str,
+        *,
+        retry_after: int | None = None,
+        times: int = 1,
+        chat_id: int | str | None = None,
+    ) -> None:
+        """Answer the next `times` calls of `method` (to `chat_id` if given) with an error."""
+        self.faults.fail_next(
+            method, status, description, retry_after=retry_after, times=times, chat_id=chat_id
+        )
+
+    def delay(self, method: str, seconds: float, *, times: int | None = None) -> None:
+        """Hold the answers to `method` for `seconds` (to provoke client timeouts)."""
+        self.faults.delay(method, seconds, times=times)
+
+    def message(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
+        """The current state of a message (after edits), or None if absent or deleted."""
+        found = self.world.message(chat_id, message_id)
+        return copy.deepcopy(found) if found is not None else None
+
+    # ---- update injection ------------------------------------------------------------------
+
+    def _push(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        self.updates.add(kind, copy.deepcopy(payload))
+        self._changes.notify_all()
+        return copy.deepcopy(payload)
+
+    def send_text(
+        self, chat: SimChat, user: SimUser, text: str, *, reply_to_message_id: int | None = None
+    ) -> dict[str, Any]:
+        """The user types `text` in `chat`; returns the Message the bot will receive."""
+        self.world.add(chat, user)
+        reply_to = None
+        if reply_to_message_id is not None:
+            reply_to = self.world.message(chat.id, reply_to_message_id)
+            if reply_to is None:
+                raise ValueError(f"no message {reply_to_message_id} in chat {chat.id} to reply to")
+        message = self.world.store_message(
+            chat, user, text, entities=user_text_entities(text), reply_to=reply_to
+        )
+        return self._push("message", message)
+
+    def press_button(
+        self,
+        chat: SimChat,
+        user: SimUser,
+        message_id: int,
+        data: str,
+        *,
+        check_keyboard: bool = True,
+    ) -> dict[str, Any]:
+        """The user presses an inline button with `data`; returns the CallbackQuery.
+
+        With check_keyboard (the default) the message must show a button with that data,
+        so a test cannot press a button the bot never offered.
+        """
+        self.world.add(chat, user)
+        message = self.world.message(chat.id, message_id)
+        if message is None:
+            raise ValueError(f"no message {message_id} in chat {chat.id}")
+        offered = [
+            button.get("callback_data")
+            for row in message.get("reply_markup", {}).get("inline_keyboard", [])
+            for button in row
+        ]
+        if check_keyboard and data not in offered:
+            raise ValueError(f"message {message_id} has no button {data!r}; it offers {offered}")
+        query_id = str(next(self._query_ids) + 4_000_000_000_000_000)
+        query = {
+            "id": query_id,
+            "from": user.to_dict(),
+            "message": copy.deepcopy(message),
+            "chat_instance": str(abs(chat.id) * 31 + 17),
+            "data": data,
+        }
+        self._open_callback_queries[query_id] = query
+        return self._push("callback_query", query)
+
+    def inline_query(
+        self, user: SimUser, query: str, *, offset: str = "", chat_type: str = "sender"
+    ) -> dict[str, Any]:
+        """The user types `@bot query` in some chat; returns the InlineQuery."""
+        self.world.add(user=user)
+        query_id = str(next(self._query_ids) + 5_000_000_000_000_000)
+        self._open_inline_queries.add(query_id)
+        payload = {
+            "id": query_id,
+            "from": user.to_dict(),
+            "query": query,
+            "offset": offset,
+            "chat_type": chat_type,
+        }
+        return self._push("inline_query", payload)
+
+    def my_chat_member(
+        self, chat: SimChat, user: SimUser, old_status: str, new_status: str
+    ) -> dict[str, Any]:
+        """`user` changed the bot's status in `chat` (added, removed, blocked...)."""
+        self.world.add(chat, user)
+        bot = self.bot.to_dict()
+        payload = {
+            "chat": chat.to_dict(),
+            "from": user.to_dict(),
+            "date": int(time.time()),
+            "old_chat_member": member_dict(bot, old_status),
+            "new_chat_member": member_dict(bot, new_status),
+        }
+        self.world.statuses[(chat.id, self.bot.id)] = new_status
+        self.world.set_unwritable(chat.id, removed=new_status in ("left", "kicked"))
+        return self._push("my_chat_member", payload)
+
+
+def _chat_id(chat: SimChat | int) -> int:
+    return chat.id if isinstance(chat, SimChat) else int(chat)

@@ -1,0 +1,95 @@
+"""Progress and nudge buttons: /progress, /done, Studied ✅ / Snooze 1 h / Skip today."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from handlers import reminder_views as rv
+from handlers.common import edit, reply, services
+from handlers.reminders import STALE, reminder_service
+from handlers.views import View
+
+_PROGRESS = re.compile(r"^pg:(done|[1-9])$")
+_NUDGE = re.compile(r"^ng:(done|snooze|skip)$")
+
+
+async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the learner's step and streak, with buttons to change the step."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    found = await reminder_service(context).progress(chat.id)
+    await reply(update, context, rv.progress(services(context).guide, found))
+
+
+async def done(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Record that the learner studied today."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    found = await reminder_service(context).record_study(chat.id)
+    await reply(update, context, View(_well_done(found.streak)))
+
+
+async def progress_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Change the current step or record today's study from /progress."""
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None:
+        return
+    match = _PROGRESS.match(query.data or "")
+    guide = services(context).guide
+    if match is None or (match.group(1) != "done" and guide.step(int(match.group(1))) is None):
+        await query.answer(STALE)
+        return
+    service = reminder_service(context)
+    if match.group(1) == "done":
+        await service.record_study(chat.id)
+        await query.answer("Recorded. Well done!")
+    else:
+        await service.set_step(chat.id, int(match.group(1)))
+        await query.answer(f"You're on step {match.group(1)} now.")
+    await edit(update, rv.progress(guide, await service.progress(chat.id)))
+
+
+async def nudge_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a nudge: Studied ✅, Snooze 1 h or Skip today."""
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None:
+        return
+    match = _NUDGE.match(query.data or "")
+    if match is None:
+        await query.answer(STALE)
+        return
+    service = reminder_service(context)
+    action = match.group(1)
+    if action == "done":
+        found = await service.record_study(chat.id)
+        await query.answer("Recorded. Well done!")
+        await edit(update, View(_well_done(found.streak)))
+    elif action == "snooze":
+        at = await service.snooze(chat.id)
+        await query.answer("OK, I'll remind you again in an hour.")
+        await edit(update, View(f"😴 Snoozed until {at:%H:%M} UTC."))
+    else:
+        profile = await service.profile(chat.id)
+        await service.skip_today(chat.id, profile.tz or "UTC")
+        await query.answer("OK, no more nudges today.")
+        await edit(update, View("⏭ Skipped today. See you next time!"))
+
+
+def _well_done(streak: int) -> str:
+    days = f"{streak} scheduled day{'s' * (streak != 1)} in a row"
+    return f"✅ Study recorded for today. Streak: <b>{days}</b>. See /progress."
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Add the progress commands and the nudge buttons."""
+    app.add_handler(CommandHandler("progress", progress))
+    app.add_handler(CommandHandler("done", done))
+    app.add_handler(CallbackQueryHandler(progress_button, pattern=r"^pg:"))
+    app.add_handler(CallbackQueryHandler(nudge_button, pattern=r"^ng:"))

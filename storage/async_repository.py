@@ -1,0 +1,129 @@
+"""The repository for asyncio code: every call runs on one dedicated worker thread."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+from storage.records import ChatProfile, Reminder
+from storage.repository import (
+    DEFAULT_CACHED_SHARDS,
+    DEFAULT_SHARDS,
+    FiredUpdate,
+    Repository,
+    StorageCounts,
+)
+
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
+
+
+class AsyncRepository:
+    """Coroutine twin of :class:`Repository`; disk work never blocks the event loop.
+
+    One worker thread runs every call in submission order, so TinyDB is only touched from
+    that thread and a change is durable when its coroutine returns.
+    """
+
+    def __init__(self, repository: Repository, executor: ThreadPoolExecutor) -> None:
+        """Use :meth:`open` instead."""
+        self._repository = repository
+        self._executor = executor
+
+    @classmethod
+    async def open(
+        cls,
+        data_dir: Path,
+        shards: int = DEFAULT_SHARDS,
+        *,
+        cached_shards: int = DEFAULT_CACHED_SHARDS,
+    ) -> AsyncRepository:
+        """Open (or create) ``data_dir`` on a new worker thread."""
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storage")
+        opener = functools.partial(Repository.open, data_dir, shards, cached_shards=cached_shards)
+        try:
+            repository = await asyncio.get_running_loop().run_in_executor(executor, opener)
+        except BaseException:
+            executor.shutdown(wait=False)
+            raise
+        return cls(repository, executor)
+
+    @property
+    def sync(self) -> Repository:
+        """The wrapped repository, for code that already runs off the event loop."""
+        return self._repository
+
+    async def close(self) -> None:
+        """Wait for pending calls, close the repository and stop the worker thread."""
+        await self._run(self._repository.close)
+        self._executor.shutdown(wait=True)
+
+    async def get_profile(self, chat_id: int) -> ChatProfile | None:
+        """Return the chat's profile, or None."""
+        return await self._run(self._repository.get_profile, chat_id)
+
+    async def put_profile(self, profile: ChatProfile) -> None:
+        """Create or replace the chat's profile."""
+        await self._run(self._repository.put_profile, profile)
+
+    async def delete_chat(self, chat_id: int) -> bool:
+        """Forget the chat's profile and reminders."""
+        return await self._run(self._repository.delete_chat, chat_id)
+
+    async def reminders_for(self, chat_id: int) -> list[Reminder]:
+        """Return the chat's reminders, oldest first."""
+        return await self._run(self._repository.reminders_for, chat_id)
+
+    async def add_reminder(self, reminder: Reminder) -> None:
+        """Store a new reminder (DuplicateReminderError, ReminderLimitError)."""
+        await self._run(self._repository.add_reminder, reminder)
+
+    async def put_reminder(self, reminder: Reminder) -> bool:
+        """Replace the reminder with the same id; False if it is gone."""
+        return await self._run(self._repository.put_reminder, reminder)
+
+    async def delete_reminder(self, chat_id: int, reminder_id: str) -> bool:
+        """Delete one reminder; False if there was none with that id."""
+        return await self._run(self._repository.delete_reminder, chat_id, reminder_id)
+
+    async def delete_all_reminders(self, chat_id: int) -> int:
+        """Delete every reminder of the chat; return how many."""
+        return await self._run(self._repository.delete_all_reminders, chat_id)
+
+    async def set_reminders_active(self, chat_id: int, active: bool) -> int:
+        """Switch the chat's reminders on or off; return how many changed."""
+        return await self._run(self._repository.set_reminders_active, chat_id, active)
+
+    async def record_fired(self, chat_id: int, reminder_id: str, occurrence_iso: str) -> bool:
+        """Set one reminder's ``last_fired``; False if it is gone."""
+        return await self._run(self._repository.record_fired, chat_id, reminder_id, occurrence_iso)
+
+    async def record_fired_many(self, updates: Iterable[FiredUpdate]) -> int:
+        """Set ``last_fired`` for many reminders, one write per shard; return how many."""
+        return await self._run(self._repository.record_fired_many, list(updates))
+
+    async def all_reminders(self) -> list[Reminder]:
+        """Return every stored reminder."""
+        return await self._run(self._repository.all_reminders)
+
+    async def all_profiles(self) -> list[ChatProfile]:
+        """Return every stored profile."""
+        return await self._run(self._repository.all_profiles)
+
+    async def load_all(self) -> tuple[list[ChatProfile], list[Reminder]]:
+        """Return every profile and every reminder in one pass."""
+        return await self._run(self._repository.load_all)
+
+    async def counts(self) -> StorageCounts:
+        """Return how many records are stored."""
+        return await self._run(self._repository.counts)
+
+    async def _run(
+        self, call: Callable[Params, Result], *args: Params.args, **kwargs: Params.kwargs
+    ) -> Result:
+        bound = functools.partial(call, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, bound)

@@ -1,0 +1,190 @@
+"""Records <-> JSON documents, with the same type checks in both directions.
+
+Decoding runs for every record at start-up, so it accepts well-formed records on a fast
+path (a few C-level checks) and only works out a precise message for bad ones.
+"""
+
+from __future__ import annotations
+
+import sys
+from itertools import product
+from types import NoneType
+from typing import Any
+
+from storage.records import ChatProfile, Reminder
+
+StringPool = dict[str, str]  # shares equal strings (zones, dates, times) among records
+
+REMINDER_FIELDS = ("id", "hour", "minute", "days", "tz", "active", "last_fired")
+PROFILE_FIELDS = (
+    "is_group",
+    "tz",
+    "step",
+    "studied",
+    "paused_until",
+    "blocked",
+    "nudge_counter",
+    "snoozed_until",
+)
+_OPTIONAL_STR = (str, NoneType)
+_REMINDER_TYPES = frozenset(product((str,), (int,), (int,), (list,), (str,), (bool,), _OPTIONAL_STR))
+_PROFILE_TYPES = frozenset(
+    product(
+        (bool,), _OPTIONAL_STR, (int,), (list,), _OPTIONAL_STR, (bool,), (int,), _OPTIONAL_STR
+    )
+)
+_ONLY_INT = frozenset({int})
+_ONLY_STR = frozenset({str})
+
+# At most 128 distinct day sets exist, so sharing them costs nothing and saves ~200 B each.
+_SHARED_DAY_SETS: dict[tuple[int, ...], frozenset[int]] = {}
+
+
+class RecordError(ValueError):
+    """A record does not have the shape schema version 1 requires."""
+
+
+def encode_reminder(reminder: Reminder) -> dict[str, Any]:
+    """Return the stored form of ``reminder`` (the chat id is the document id)."""
+    try:
+        days: Any = sorted(reminder.days)
+    except TypeError:
+        days = reminder.days  # not numbers: the check below explains what is wrong
+    item = {
+        "id": reminder.id,
+        "hour": reminder.hour,
+        "minute": reminder.minute,
+        "days": days,
+        "tz": reminder.tz,
+        "active": reminder.active,
+        "last_fired": reminder.last_fired,
+    }
+    decode_reminder(reminder.chat_id, item)  # refuse to store what could not be read back
+    return item
+
+
+def decode_reminder(chat_id: int, item: Any, pool: StringPool | None = None) -> Reminder:
+    """Build a Reminder from its stored form, or raise RecordError saying what is wrong."""
+    fields = _values(item, REMINDER_FIELDS)
+    if fields is None or tuple(map(type, fields)) not in _REMINDER_TYPES:
+        raise RecordError(_explain_reminder(item))
+    reminder_id, hour, minute, days, tz, active, last_fired = fields
+    if not (reminder_id and tz and 0 <= hour <= 23 and 0 <= minute <= 59):
+        raise RecordError(_explain_reminder(item))
+    if pool is None:
+        tz = sys.intern(tz)
+    else:
+        tz = pool.setdefault(tz, tz)
+        if last_fired is not None:
+            last_fired = pool.setdefault(last_fired, last_fired)
+    try:
+        day_set = _day_set(days)
+    except RecordError as error:
+        raise RecordError(f"reminder {reminder_id!r}: {error}") from None
+    return Reminder(reminder_id, chat_id, hour, minute, day_set, tz, active, last_fired)
+
+
+def encode_profile(profile: ChatProfile) -> dict[str, Any]:
+    """Return the stored form of ``profile`` (the chat id is the document id)."""
+    studied = profile.studied
+    document = {
+        "is_group": profile.is_group,
+        "tz": profile.tz,
+        "step": profile.step,
+        "studied": list(studied) if isinstance(studied, tuple | list) else studied,
+        "paused_until": profile.paused_until,
+        "blocked": profile.blocked,
+        "nudge_counter": profile.nudge_counter,
+        "snoozed_until": profile.snoozed_until,
+    }
+    decode_profile(profile.chat_id, document)  # refuse to store what could not be read back
+    return document
+
+
+def decode_profile(chat_id: int, document: Any, pool: StringPool | None = None) -> ChatProfile:
+    """Build a ChatProfile from its stored form, or raise RecordError saying what is wrong."""
+    fields = _values(document, PROFILE_FIELDS)
+    if (
+        fields is None
+        or tuple(map(type, fields)) not in _PROFILE_TYPES
+        or not _ONLY_STR.issuperset(map(type, fields[3]))
+    ):
+        raise RecordError(_explain_profile(document))
+    is_group, tz, step, studied, paused_until, blocked, counter, snoozed_until = fields
+    if pool is None:
+        tz = None if tz is None else sys.intern(tz)
+        days = tuple(map(sys.intern, studied))
+    else:
+        tz = None if tz is None else pool.setdefault(tz, tz)
+        days = tuple(map(pool.setdefault, studied, studied))
+    return ChatProfile(
+        chat_id, is_group, tz, step, days, paused_until, blocked, counter, snoozed_until
+    )
+
+
+def _values(record: Any, names: tuple[str, ...]) -> tuple[Any, ...] | None:
+    if not isinstance(record, dict) or len(record) != len(names):
+        return None
+    try:
+        return tuple(map(record.__getitem__, names))
+    except KeyError:
+        return None
+
+
+def _day_set(days: list[Any]) -> frozenset[int]:
+    shared = _SHARED_DAY_SETS.get(tuple(days))
+    if shared is not None and _ONLY_INT.issuperset(map(type, days)):
+        return shared
+    if (
+        not _ONLY_INT.issuperset(map(type, days))
+        or any(not 0 <= day <= 6 for day in days)
+        or days != sorted(set(days))
+    ):
+        raise RecordError(f"days must be a sorted list of distinct 0..6, got {days!r}")
+    shared = _SHARED_DAY_SETS[tuple(days)] = frozenset(days)
+    return shared
+
+
+def _explain_reminder(item: Any) -> str:
+    problem = _explain_shape(item, REMINDER_FIELDS)
+    if problem:
+        return problem
+    where = f"reminder {item['id']!r}: "
+    if type(item["id"]) is not str or not item["id"]:
+        return f"reminder id must be a non-empty string, got {item['id']!r}"
+    for name, low, high in (("hour", 0, 23), ("minute", 0, 59)):
+        value = item[name]
+        if type(value) is not int or not low <= value <= high:
+            return f"{where}{name} must be an integer {low}..{high}, got {value!r}"
+    if type(item["days"]) is not list:
+        return f"{where}days must be a list, got {item['days']!r}"
+    if type(item["tz"]) is not str or not item["tz"]:
+        return f"{where}tz must be a non-empty string, got {item['tz']!r}"
+    if type(item["active"]) is not bool:
+        return f"{where}active must be true or false, got {item['active']!r}"
+    return f"{where}last_fired must be a string or null, got {item['last_fired']!r}"
+
+
+def _explain_profile(document: Any) -> str:
+    problem = _explain_shape(document, PROFILE_FIELDS)
+    if problem:
+        return problem
+    for name in ("is_group", "blocked"):
+        if type(document[name]) is not bool:
+            return f"{name} must be true or false, got {document[name]!r}"
+    for name in ("step", "nudge_counter"):
+        if type(document[name]) is not int:
+            return f"{name} must be an integer, got {document[name]!r}"
+    studied = document["studied"]
+    if type(studied) is not list or not _ONLY_STR.issuperset(map(type, studied)):
+        return f"studied must be a list of ISO date strings, got {studied!r}"
+    for name in ("tz", "paused_until", "snoozed_until"):
+        if type(document[name]) not in _OPTIONAL_STR:
+            return f"{name} must be a string or null, got {document[name]!r}"
+    return "unreadable profile"
+
+
+def _explain_shape(record: Any, names: tuple[str, ...]) -> str | None:
+    if isinstance(record, dict) and record.keys() == set(names):
+        return None
+    return f"expected an object with exactly the fields {', '.join(names)}, got {record!r}"

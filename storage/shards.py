@@ -1,0 +1,156 @@
+"""The shard files of a data directory: which chat lives where, and which are held in memory."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.table import Table
+
+from storage.atomic import AtomicJSONStorage
+from storage.errors import StorageError
+from storage.schema import shard_file_name
+
+PROFILES_TABLE = "profiles"
+REMINDERS_TABLE = "reminders"
+TABLE_NAMES = frozenset({PROFILES_TABLE, REMINDERS_TABLE})
+LOCK_FILE_NAME = ".lock"
+
+RawTable = dict[str, Any]
+
+
+@dataclass(slots=True)
+class Shard:
+    """One shard file, opened as a TinyDB database with a profiles and a reminders table."""
+
+    index: int
+    database: TinyDB
+    storage: AtomicJSONStorage
+    profiles: Table
+    reminders: Table
+
+    @property
+    def path(self) -> Path:
+        """The shard's file."""
+        return self.storage.path
+
+    def raw_table(self, name: str) -> RawTable:
+        """Return a table as stored (doc id string -> document); read-only for callers."""
+        document = self.storage.read()
+        return {} if document is None else document.get(name, {})
+
+
+class ShardSet:
+    """Routes chat ids to shards (chat_id mod count) and keeps only recent shards parsed."""
+
+    def __init__(self, data_dir: Path, count: int, cached_shards: int) -> None:
+        """Prepare ``count`` shards in ``data_dir``; at most ``cached_shards`` stay parsed."""
+        if cached_shards < 1:
+            raise ValueError(f"cached_shards must be at least 1, got {cached_shards}")
+        self.data_dir = data_dir
+        self.count = count
+        self._cached_shards = cached_shards
+        self._shards: list[Shard | None] = [None] * count
+        self._recent: OrderedDict[int, None] = OrderedDict()
+
+    def index_for(self, chat_id: int) -> int:
+        """Return the index of the shard that holds ``chat_id``."""
+        return chat_id % self.count
+
+    def for_chat(self, chat_id: int) -> Shard:
+        """Return the shard that holds ``chat_id``."""
+        return self.at(chat_id % self.count)
+
+    def at(self, index: int) -> Shard:
+        """Return shard ``index``, opening it on first use."""
+        shard = self._shards[index]
+        if shard is None:
+            path = self.data_dir / shard_file_name(index)
+            database = TinyDB(path, storage=AtomicJSONStorage, document_check=self._check)
+            storage = database.storage
+            assert isinstance(storage, AtomicJSONStorage)
+            shard = Shard(
+                index=index,
+                database=database,
+                storage=storage,
+                profiles=database.table(PROFILES_TABLE),
+                reminders=database.table(REMINDERS_TABLE),
+            )
+            self._shards[index] = shard
+        return shard
+
+    def touched(self, shard: Shard) -> None:
+        """Note that ``shard`` was used; forget the parsed copy of the least recent ones."""
+        self._recent[shard.index] = None
+        self._recent.move_to_end(shard.index)
+        while len(self._recent) > self._cached_shards:
+            oldest, _ = self._recent.popitem(last=False)
+            evicted = self._shards[oldest]
+            if evicted is not None:
+                evicted.storage.drop_cache()
+
+    def close(self) -> None:
+        """Close every opened shard."""
+        for shard in self._shards:
+            if shard is not None:
+                shard.database.close()
+        self._shards = [None] * self.count
+        self._recent.clear()
+
+    def _check(self, path: Path, document: dict[str, Any]) -> None:
+        index = int(path.stem.removeprefix("shard-"))
+        advice = "the file was left untouched; restore it from a backup or move it aside"
+        unknown = document.keys() - TABLE_NAMES
+        if unknown:
+            raise StorageError(f"{path}: unknown tables {sorted(unknown)}; {advice}")
+        for name, table in document.items():
+            if not isinstance(table, dict):
+                raise StorageError(f"{path}: table {name!r} is not an object; {advice}")
+            for doc_id, record in table.items():
+                chat_id = _parse_chat_id(doc_id)
+                if chat_id is None:
+                    raise StorageError(
+                        f"{path}: {name} record id {doc_id!r} is not a chat id; {advice}"
+                    )
+                if chat_id % self.count != index:
+                    raise StorageError(
+                        f"{path}: {name} record {chat_id} belongs in "
+                        f"{shard_file_name(chat_id % self.count)} with {self.count} shards; "
+                        f"meta.json's shard count does not match the files; {advice}"
+                    )
+                if not isinstance(record, dict):
+                    raise StorageError(f"{path}: {name} record {chat_id} is not an object")
+
+
+def _parse_chat_id(doc_id: str) -> int | None:
+    try:
+        chat_id = int(doc_id)
+    except ValueError:
+        return None
+    return chat_id if str(chat_id) == doc_id else None
+
+
+def lock_data_dir(data_dir: Path) -> int:
+    """Take an exclusive lock on ``data_dir`` so two processes never write the same shards."""
+    lock_path = data_dir / LOCK_FILE_NAME
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise StorageError(
+            f"{lock_path}: another process is using this data directory; "
+            "stop it first (two writers would lose each other's changes)"
+        ) from None
+    return fd
+
+
+def unlock_data_dir(fd: int) -> None:
+    """Release the lock taken by :func:`lock_data_dir`."""
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    os.close(fd)

@@ -1,0 +1,88 @@
+"""Shared fixtures: the real MedCoder Coach Application over HTTP against the fake Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest_asyncio
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.settings import Secret, Settings
+from bot.simulator import BotApiSimulator, SentMessage, SimChat, SimUser
+from tests.fakeapi.server import FakeBotApiServer
+from tests.harness import POLL_TIMEOUT_SECONDS, barrier, fake_api
+
+__all__ = ["Coach", "coach", "fake_api"]
+
+BOT_USERNAME = "MedCoderCoachBot"
+
+
+@dataclass
+class Coach:
+    """The running bot and the fake Telegram it talks to, with short helpers for tests."""
+
+    app: Application  # type: ignore[type-arg]
+    server: FakeBotApiServer
+    data_dir: Path
+
+    @property
+    def sim(self) -> BotApiSimulator:
+        return self.server.sim
+
+    async def say(self, chat: SimChat, user: SimUser, text: str) -> SentMessage:
+        """Send ``text`` as ``user`` in ``chat`` and return the bot's next message there."""
+        self.sim.send_text(chat, user, text)
+        return await self.sim.next_message(chat.id)
+
+    async def press(self, chat: SimChat, user: SimUser, message: SentMessage, data: str) -> None:
+        """Press the button with ``data`` on ``message``."""
+        self.sim.press_button(chat, user, message.message_id, data)
+
+    async def settle(self) -> None:
+        """Wait until every update sent so far has been handled."""
+        await barrier(self.sim)
+
+
+def settings_for(server: FakeBotApiServer, data_dir: Path) -> Settings:
+    """Settings that point the bot at the fake server and a private data folder."""
+    return Settings(
+        token=Secret(server.token),
+        api_base_url=server.base_url,
+        data_dir=data_dir,
+    )
+
+
+@asynccontextmanager
+async def running_bot(app: Application) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    """Start ``app`` in the order ``run_polling`` uses, hooks included, and stop it likewise."""
+    await app.initialize()
+    try:
+        if app.post_init is not None:
+            await app.post_init(app)
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=POLL_TIMEOUT_SECONDS)
+        await app.start()
+        yield app
+    finally:
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        if app.post_stop is not None:
+            await app.post_stop(app)
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+
+@pytest_asyncio.fixture
+async def coach(fake_api: FakeBotApiServer, tmp_path: Path) -> AsyncIterator[Coach]:
+    """The real bot, polling the fake server, with its data in a temporary folder."""
+    data_dir = tmp_path / "data"
+    app = build_application(settings_for(fake_api, data_dir))
+    async with running_bot(app):
+        yield Coach(app, fake_api, data_dir)

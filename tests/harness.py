@@ -1,0 +1,101 @@
+"""Run a real PTB Application against the fake Bot API server (or the in-process simulator).
+
+How an end-to-end test uses it (the fixture comes from this module; import it into a
+conftest.py with `from tests.harness import fake_api  # noqa: F401`)::
+
+    from bot.simulator import SimChat, SimUser
+    from tests.harness import application_builder, barrier, running_application
+
+    async def test_start_greets_the_user(fake_api: FakeBotApiServer) -> None:
+        app = application_builder(fake_api).build()   # or the bot's own build_application(...)
+        register_handlers(app)                          # with base_url=fake_api.base_url
+        ann = SimUser(1001, "Ann")
+        chat = SimChat.private(ann)
+        async with running_application(app):
+            fake_api.sim.send_text(chat, ann, "/start")
+            reply = await fake_api.sim.next_message(chat.id)
+            assert "Welcome" in reply.plain_text
+            await barrier(fake_api.sim)                 # every earlier update is handled now
+            assert fake_api.sim.unread_messages(group.id) == []
+
+`next_message` waits on events, never on sleeps, and on timeout fails with a list of what the
+bot did send and which calls Telegram refused. `barrier` needs the bot to answer `/help` in a
+private chat and `concurrent_updates` off (PTB's default): updates are then handled one by one,
+so when the sentinel's reply arrives every earlier update has been fully handled.
+The `fake_api` fixture fails the test at teardown if the bot made a call that breaks the Bot
+API spec; a test that provokes violations on purpose clears `fake_api.spec_violations`.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest_asyncio
+from telegram.ext import Application, ApplicationBuilder
+
+from bot.simulator import BotApiSimulator, SentMessage, SimChat, SimUser
+from bot.simulator.request import SimulatorRequest
+from tests.fakeapi.server import DEFAULT_TOKEN, FakeBotApiServer
+
+POLL_TIMEOUT_SECONDS = 1
+SENTINEL_USER = SimUser(999_000_001, "Sentinel", "barrier_sentinel")
+
+
+@asynccontextmanager
+async def running_application(
+    app: Application, *, poll_timeout: int = POLL_TIMEOUT_SECONDS
+) -> AsyncIterator[Application]:
+    """Initialize, start and poll `app`; on exit stop polling, stop and shut down cleanly."""
+    await app.initialize()
+    try:
+        await app.start()
+        await app.updater.start_polling(poll_interval=0, timeout=poll_timeout)
+        yield app
+    finally:
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+
+def application_builder(server: FakeBotApiServer) -> ApplicationBuilder:
+    """An ApplicationBuilder whose bot talks HTTP to `server` with the server's token."""
+    return ApplicationBuilder().token(server.token).base_url(server.base_url)
+
+
+def simulator_builder(sim: BotApiSimulator, token: str = DEFAULT_TOKEN) -> ApplicationBuilder:
+    """An ApplicationBuilder whose bot calls `sim` in-process, without sockets."""
+    return (
+        ApplicationBuilder()
+        .token(token)
+        .request(SimulatorRequest(sim))
+        .get_updates_request(SimulatorRequest(sim))
+    )
+
+
+async def barrier(
+    sim: BotApiSimulator,
+    chat: SimChat | None = None,
+    *,
+    command: str = "/help",
+    timeout: float = 5.0,  # noqa: ASYNC109
+) -> SentMessage:
+    """Prove every earlier update was handled: send `/help` from a sentinel chat, await the reply.
+
+    `chat` must be a private chat used for nothing else in the test (a dedicated sentinel by
+    default). The reply is consumed, so it never shows up in the test's own `next_message`.
+    """
+    sentinel_chat = chat if chat is not None else SimChat.private(SENTINEL_USER)
+    if sentinel_chat.type != "private":
+        raise ValueError("the barrier needs a private sentinel chat")
+    user = SENTINEL_USER if chat is None else SimUser(chat.id, chat.first_name or "Sentinel")
+    sim.send_text(sentinel_chat, user, command)
+    return await sim.next_message(sentinel_chat.id, timeout=timeout)
+
+
+@pytest_asyncio.fixture
+async def fake_api() -> AsyncIterator[FakeBotApiServer]:
+    """A running fake Bot API server; fails the test at teardown on any spec violation."""
+    async with FakeBotApiServer() as server:
+        yield server
+        server.assert_no_spec_violations()
