@@ -24,7 +24,7 @@ _TITLE_WEIGHT = 2
 _KEYWORD_WEIGHT = 3
 _K1 = 1.4
 _B = 0.6
-_FUZZY_CUTOFF = 80.0
+_FUZZY_CUTOFF = 75.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +61,9 @@ class QuestionIndex:
         self._idf = {
             term: math.log(1 + (count - df + 0.5) / (df + 0.5)) for term, df in frequency.items()
         }
-        self._vocabulary = sorted(set(self._idf) | set(self._canonical))
+        self._by_initial: dict[str, list[str]] = {}
+        for word in sorted(set(self._idf) | set(self._canonical)):
+            self._by_initial.setdefault(word[0], []).append(word)
         self._max_idf = max(self._idf.values())
 
     def answer(self, question: str) -> Answer:
@@ -122,8 +124,10 @@ class QuestionIndex:
         return found / total if total else 0.0
 
     def _closest(self, token: str) -> str | None:
+        """The nearest known word with the same first letter (typos rarely change it)."""
+        candidates = self._by_initial.get(token[0], [])
         match = process.extractOne(
-            token, self._vocabulary, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF
+            token, candidates, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF
         )
         return match[0] if match else None
 

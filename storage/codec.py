@@ -27,11 +27,11 @@ PROFILE_FIELDS = (
     "snoozed_until",
 )
 _OPTIONAL_STR = (str, NoneType)
-_REMINDER_TYPES = frozenset(product((str,), (int,), (int,), (list,), (str,), (bool,), _OPTIONAL_STR))
+_REMINDER_TYPES = frozenset(
+    product((str,), (int,), (int,), (list,), (str,), (bool,), _OPTIONAL_STR)
+)
 _PROFILE_TYPES = frozenset(
-    product(
-        (bool,), _OPTIONAL_STR, (int,), (list,), _OPTIONAL_STR, (bool,), (int,), _OPTIONAL_STR
-    )
+    product((bool,), _OPTIONAL_STR, (int,), (list,), _OPTIONAL_STR, (bool,), (int,), _OPTIONAL_STR)
 )
 _ONLY_INT = frozenset({int})
 _ONLY_STR = frozenset({str})

@@ -320,7 +320,6 @@ class Repository:
                 self._shards.touched(shard)
         return profile_list, reminder_list
 
-
     @contextmanager
     def _using(self, chat_id: int, *, writes: bool = False) -> Iterator[Shard]:
         if type(chat_id) is not int:

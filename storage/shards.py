@@ -22,6 +22,7 @@ TABLE_NAMES = frozenset({PROFILES_TABLE, REMINDERS_TABLE})
 LOCK_FILE_NAME = ".lock"
 
 RawTable = dict[str, Any]
+_ONLY_DICT = frozenset({dict})
 
 
 @dataclass(slots=True)
@@ -104,27 +105,45 @@ class ShardSet:
 
     def _check(self, path: Path, document: dict[str, Any]) -> None:
         index = int(path.stem.removeprefix("shard-"))
-        advice = "the file was left untouched; restore it from a backup or move it aside"
         unknown = document.keys() - TABLE_NAMES
         if unknown:
-            raise StorageError(f"{path}: unknown tables {sorted(unknown)}; {advice}")
+            raise _damaged(path, f"unknown tables {sorted(unknown)}")
         for name, table in document.items():
-            if not isinstance(table, dict):
-                raise StorageError(f"{path}: table {name!r} is not an object; {advice}")
-            for doc_id, record in table.items():
-                chat_id = _parse_chat_id(doc_id)
-                if chat_id is None:
-                    raise StorageError(
-                        f"{path}: {name} record id {doc_id!r} is not a chat id; {advice}"
-                    )
-                if chat_id % self.count != index:
-                    raise StorageError(
-                        f"{path}: {name} record {chat_id} belongs in "
-                        f"{shard_file_name(chat_id % self.count)} with {self.count} shards; "
-                        f"meta.json's shard count does not match the files; {advice}"
-                    )
-                if not isinstance(record, dict):
-                    raise StorageError(f"{path}: {name} record {chat_id} is not an object")
+            if type(table) is not dict:
+                raise _damaged(path, f"table {name!r} is not an object")
+            try:
+                chat_ids = list(map(int, table))
+            except ValueError:
+                chat_ids = []
+            if (
+                list(map(str, chat_ids)) != list(table)
+                or not _ONLY_DICT.issuperset(map(type, table.values()))
+                or {chat_id % self.count for chat_id in chat_ids} - {index}
+            ):
+                raise self._explain(path, index, name, table)
+
+    def _explain(self, path: Path, index: int, name: str, table: RawTable) -> StorageError:
+        for doc_id, record in table.items():
+            chat_id = _parse_chat_id(doc_id)
+            if chat_id is None:
+                return _damaged(path, f"{name} record id {doc_id!r} is not a chat id")
+            if type(record) is not dict:
+                return _damaged(path, f"{name} record {chat_id} is not an object")
+            if chat_id % self.count != index:
+                home = shard_file_name(chat_id % self.count)
+                return _damaged(
+                    path,
+                    f"{name} record {chat_id} belongs in {home} with {self.count} shards "
+                    "(does meta.json's shard count match the files?)",
+                )
+        return _damaged(path, f"table {name!r} is malformed")
+
+
+def _damaged(path: Path, problem: str) -> StorageError:
+    return StorageError(
+        f"{path}: {problem}; the file was left untouched; "
+        "restore it from a backup or move it aside"
+    )
 
 
 def _parse_chat_id(doc_id: str) -> int | None:

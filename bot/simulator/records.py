@@ -54,6 +54,13 @@ class SimulatorRecords:
         consumed = self._consumed["sent"]
         return [m for i, m in enumerate(self.sent) if m.chat_id == chat_id and i not in consumed]
 
+    def take_unread_messages(self, chat_id: int) -> list[SentMessage]:
+        """Consume and return every unread message to `chat_id` (for the console chat)."""
+        consumed = self._consumed["sent"]
+        taken = [i for i, m in enumerate(self.sent) if m.chat_id == chat_id and i not in consumed]
+        consumed.update(taken)
+        return [self.sent[i] for i in taken]
+
     async def wait_for(
         self,
         predicate: Callable[[], T],
@@ -147,16 +154,19 @@ class SimulatorRecords:
 
     def describe_activity(self, last: int = 15) -> str:
         """A readable summary of what the bot sent and which calls failed."""
-        lines = ["messages sent:"]
-        lines += [f"  to {m.chat_id} #{m.message_id}: {m.plain_text[:120]!r}" for m in self.sent]
-        lines.append("edits:")
-        lines += [f"  in {m.chat_id} #{m.message_id}: {m.plain_text[:120]!r}" for m in self.edits]
+        lines = [f"messages sent ({len(self.sent)}, last {last}):"]
+        lines += [
+            f"  to {m.chat_id} #{m.message_id}: {m.plain_text[:120]!r}" for m in self.sent[-last:]
+        ]
+        lines.append(f"edits ({len(self.edits)}, last {last}):")
+        lines += [
+            f"  in {m.chat_id} #{m.message_id}: {m.plain_text[:120]!r}" for m in self.edits[-last:]
+        ]
         lines.append(f"failed calls (last {last}):")
         lines += [
             f"  {c.method} -> {c.status} {c.response.get('description')}"
             for c in self.failed_calls()[-last:]
         ]
-        polls = "getUpdates"
-        recent = [c.method for c in self.calls if c.method != polls][-last:]
+        recent = [c.method for c in self.calls if c.method != "getUpdates"][-last:]
         lines.append(f"recent calls: {', '.join(recent) or 'none'}")
         return "\n".join(lines)

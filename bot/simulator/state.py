@@ -1,8 +1,13 @@
-"""BotApiSimulator: answers Bot API calls like Telegram and lets tests inject updates."""
+"""BotApiSimulator: answers Bot API calls like Telegram and lets tests inject updates.
+
+A test (or the console chat) injects what users do with `send_text`, `press_button`,
+`inline_query` and `my_chat_member`; the bot fetches those updates with getUpdates and
+answers through `handle`; the test then awaits `next_message`, `next_edit`,
+`next_callback_answer` or `next_inline_answer`, or reads the records (`sent`, `edits`, `calls`).
+"""
 
 import asyncio
 import copy
-import itertools
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -17,8 +22,8 @@ from bot.simulator.checks import (
     render_text,
     require_int,
 )
+from bot.simulator.controls import SimulatorControls
 from bot.simulator.errors import ApiError, bad_request, not_found, too_many_requests
-from bot.simulator.faults import FaultPlan
 from bot.simulator.members import ADMIN_STATUSES, chat_full_info, member_dict
 from bot.simulator.models import (
     CallbackAnswer,
@@ -28,10 +33,6 @@ from bot.simulator.models import (
     SimChat,
     SimUser,
 )
-from bot.simulator.ratelimit import SendRateLimiter
-from bot.simulator.records import SimulatorRecords
-from bot.simulator.updates import UpdateQueue, user_text_entities
-from bot.simulator.world import SimWorld
 
 Params = dict[str, Any]
 SENDING_METHODS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})
@@ -53,7 +54,7 @@ CONFLICT = (
 )
 
 
-class BotApiSimulator(SimulatorRecords):
+class BotApiSimulator(SimulatorControls):
     """An in-memory Telegram Bot API: strict answers, long polling, records and fault injection."""
 
     def __init__(
@@ -64,18 +65,10 @@ class BotApiSimulator(SimulatorRecords):
         *,
         limits: RateLimits | None = None,
     ) -> None:
-        super().__init__()
-        self.bot = SimUser(bot_id, bot_name, bot_username, is_bot=True)
-        self.world = SimWorld(self.bot)
-        self.updates = UpdateQueue()
-        self.faults = FaultPlan()
-        self.rate = SendRateLimiter(limits)
+        super().__init__(SimUser(bot_id, bot_name, bot_username, is_bot=True), limits)
         self._commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self._descriptions: dict[str, str] = {}
         self._short_descriptions: dict[str, str] = {}
-        self._open_callback_queries: dict[str, dict[str, Any]] = {}
-        self._open_inline_queries: set[str] = set()
-        self._query_ids = itertools.count(1)
         self._poll_generation = 0
         self.waiting_pollers = 0
         implementations: dict[str, Callable[[Params], Awaitable[Any]]] = {
@@ -444,142 +437,3 @@ class BotApiSimulator(SimulatorRecords):
             for (chat_id, user_id), status in self.world.statuses.items()
             if chat_id == chat.id and status in ADMIN_STATUSES
         ]
-
-    # ---- test controls: who the bot may write to -------------------------------------------
-
-    def block(self, chat: SimChat | int) -> None:
-        """The user blocked the bot: sends to this private chat answer 403."""
-        self.world.set_unwritable(_chat_id(chat), removed=True)
-
-    def kick(self, chat: SimChat | int) -> None:
-        """The bot was removed from this group: sends answer 403."""
-        self.world.set_unwritable(_chat_id(chat), removed=True)
-
-    def unblock(self, chat: SimChat | int) -> None:
-        """The bot may write to this chat again."""
-        self.world.set_unwritable(_chat_id(chat), removed=False)
-
-    def set_member_status(self, chat: SimChat, user: SimUser, status: str) -> None:
-        """Set what getChatMember answers for `user` in `chat` (creator, administrator...)."""
-        member_dict(user.to_dict(), status)  # rejects unknown statuses
-        self.world.add(chat, user)
-        self.world.statuses[(chat.id, user.id)] = status
-
-    def fail_next(
-        self,
-        method: str,
-        status: int,
-        description: str,
-        *,
-        retry_after: int | None = None,
-        times: int = 1,
-        chat_id: int | str | None = None,
-    ) -> None:
-        """Answer the next `times` calls of `method` (to `chat_id` if given) with an error."""
-        self.faults.fail_next(
-            method, status, description, retry_after=retry_after, times=times, chat_id=chat_id
-        )
-
-    def delay(self, method: str, seconds: float, *, times: int | None = None) -> None:
-        """Hold the answers to `method` for `seconds` (to provoke client timeouts)."""
-        self.faults.delay(method, seconds, times=times)
-
-    def message(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
-        """The current state of a message (after edits), or None if absent or deleted."""
-        found = self.world.message(chat_id, message_id)
-        return copy.deepcopy(found) if found is not None else None
-
-    # ---- update injection ------------------------------------------------------------------
-
-    def _push(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
-        self.updates.add(kind, copy.deepcopy(payload))
-        self._changes.notify_all()
-        return copy.deepcopy(payload)
-
-    def send_text(
-        self, chat: SimChat, user: SimUser, text: str, *, reply_to_message_id: int | None = None
-    ) -> dict[str, Any]:
-        """The user types `text` in `chat`; returns the Message the bot will receive."""
-        self.world.add(chat, user)
-        reply_to = None
-        if reply_to_message_id is not None:
-            reply_to = self.world.message(chat.id, reply_to_message_id)
-            if reply_to is None:
-                raise ValueError(f"no message {reply_to_message_id} in chat {chat.id} to reply to")
-        message = self.world.store_message(
-            chat, user, text, entities=user_text_entities(text), reply_to=reply_to
-        )
-        return self._push("message", message)
-
-    def press_button(
-        self,
-        chat: SimChat,
-        user: SimUser,
-        message_id: int,
-        data: str,
-        *,
-        check_keyboard: bool = True,
-    ) -> dict[str, Any]:
-        """The user presses an inline button with `data`; returns the CallbackQuery.
-
-        With check_keyboard (the default) the message must show a button with that data,
-        so a test cannot press a button the bot never offered.
-        """
-        self.world.add(chat, user)
-        message = self.world.message(chat.id, message_id)
-        if message is None:
-            raise ValueError(f"no message {message_id} in chat {chat.id}")
-        offered = [
-            button.get("callback_data")
-            for row in message.get("reply_markup", {}).get("inline_keyboard", [])
-            for button in row
-        ]
-        if check_keyboard and data not in offered:
-            raise ValueError(f"message {message_id} has no button {data!r}; it offers {offered}")
-        query_id = str(next(self._query_ids) + 4_000_000_000_000_000)
-        query = {
-            "id": query_id,
-            "from": user.to_dict(),
-            "message": copy.deepcopy(message),
-            "chat_instance": str(abs(chat.id) * 31 + 17),
-            "data": data,
-        }
-        self._open_callback_queries[query_id] = query
-        return self._push("callback_query", query)
-
-    def inline_query(
-        self, user: SimUser, query: str, *, offset: str = "", chat_type: str = "sender"
-    ) -> dict[str, Any]:
-        """The user types `@bot query` in some chat; returns the InlineQuery."""
-        self.world.add(user=user)
-        query_id = str(next(self._query_ids) + 5_000_000_000_000_000)
-        self._open_inline_queries.add(query_id)
-        payload = {
-            "id": query_id,
-            "from": user.to_dict(),
-            "query": query,
-            "offset": offset,
-            "chat_type": chat_type,
-        }
-        return self._push("inline_query", payload)
-
-    def my_chat_member(
-        self, chat: SimChat, user: SimUser, old_status: str, new_status: str
-    ) -> dict[str, Any]:
-        """`user` changed the bot's status in `chat` (added, removed, blocked...)."""
-        self.world.add(chat, user)
-        bot = self.bot.to_dict()
-        payload = {
-            "chat": chat.to_dict(),
-            "from": user.to_dict(),
-            "date": int(time.time()),
-            "old_chat_member": member_dict(bot, old_status),
-            "new_chat_member": member_dict(bot, new_status),
-        }
-        self.world.statuses[(chat.id, self.bot.id)] = new_status
-        self.world.set_unwritable(chat.id, removed=new_status in ("left", "kicked"))
-        return self._push("my_chat_member", payload)
-
-
-def _chat_id(chat: SimChat | int) -> int:
-    return chat.id if isinstance(chat, SimChat) else int(chat)

@@ -55,18 +55,21 @@ class SimWorld:
             raise forbidden(self.unwritable[chat.id])
         return chat
 
-    def set_unwritable(self, chat_id: int, removed: bool) -> None:
-        """Mark the chat as blocked (private) or kicked (groups); `removed=False` undoes it."""
-        if not removed:
-            self.unwritable.pop(chat_id, None)
-            return
+    def removal_reason(self, chat_id: int) -> str:
+        """What Telegram says when the bot writes to a chat that blocked or removed it."""
         chat = self.chats.get(chat_id)
         if chat is None or chat.type == "private":
-            self.unwritable[chat_id] = "bot was blocked by the user"
-        elif chat.type == "channel":
-            self.unwritable[chat_id] = "bot is not a member of the channel chat"
+            return "bot was blocked by the user"
+        if chat.type == "channel":
+            return "bot is not a member of the channel chat"
+        return f"bot was kicked from the {chat.type} chat"
+
+    def set_unwritable(self, chat_id: int, reason: str | None) -> None:
+        """Make sends to the chat answer 403 with `reason`; None lets the bot write again."""
+        if reason is None:
+            self.unwritable.pop(chat_id, None)
         else:
-            self.unwritable[chat_id] = f"bot was kicked from the {chat.type} chat"
+            self.unwritable[chat_id] = reason
 
     def store_message(
         self,

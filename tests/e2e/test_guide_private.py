@@ -26,10 +26,16 @@ async def test_start_escapes_the_users_name(coach: Coach) -> None:
 
 @pytest.mark.parametrize(
     ("payload", "expected"),
-    [("certs", "Medical coding certifications"), ("step-2", "Step 2 of 4"),
-     ("cert-CPC", "Certified Professional Coder"), ("salary", "$50,250")],
+    [
+        ("certs", "Medical coding certifications"),
+        ("step-2", "Step 2 of 4"),
+        ("cert-CPC", "Certified Professional Coder"),
+        ("salary", "$50,250"),
+    ],
 )
-async def test_start_deep_link_opens_its_section(coach: Coach, payload: str, expected: str) -> None:
+async def test_start_deep_link_opens_its_section(
+    coach: Coach, payload: str, expected: str
+) -> None:
     reply = await coach.say(CHAT, ANN, f"/start {payload}")
     assert expected in reply.plain_text
 
@@ -41,8 +47,22 @@ async def test_unknown_deep_link_falls_back_to_the_welcome(coach: Coach) -> None
 
 async def test_help_lists_every_command(coach: Coach) -> None:
     reply = await coach.say(CHAT, ANN, "/help")
-    for command in ("/steps", "/certs", "/salary", "/skills", "/outlook", "/timeline", "/cost",
-                    "/faq", "/about", "/sources", "/ask", "/remind", "/reminders", "/progress"):
+    for command in (
+        "/steps",
+        "/certs",
+        "/salary",
+        "/skills",
+        "/outlook",
+        "/timeline",
+        "/cost",
+        "/faq",
+        "/about",
+        "/sources",
+        "/ask",
+        "/remind",
+        "/reminders",
+        "/progress",
+    ):
         assert command in reply.plain_text
 
 
@@ -100,10 +120,17 @@ async def test_unknown_cert_lists_the_valid_codes(coach: Coach) -> None:
 
 @pytest.mark.parametrize(
     ("command", "expected"),
-    [("/salary", "$50,250"), ("/skills", "Attention to detail"), ("/outlook", "older"),
-     ("/timeline", "4.5 years"), ("/cost", "$3,000"), ("/about", "universal code"),
-     ("/workplaces", "surgery centers"), ("/faq", "Is it hard to get a job"),
-     ("/sources", "bls.gov")],
+    [
+        ("/salary", "$50,250"),
+        ("/skills", "Attention to detail"),
+        ("/outlook", "older"),
+        ("/timeline", "4.5 years"),
+        ("/cost", "$3,000"),
+        ("/about", "universal code"),
+        ("/workplaces", "surgery centers"),
+        ("/faq", "Is it hard to get a job"),
+        ("/sources", "bls.gov"),
+    ],
 )
 async def test_each_section_command_answers(coach: Coach, command: str, expected: str) -> None:
     reply = await coach.say(CHAT, ANN, command)
@@ -142,7 +169,9 @@ async def test_unknown_command_in_private_points_to_help(coach: Coach) -> None:
 async def test_bot_registers_its_commands_and_description(coach: Coach) -> None:
     private = coach.sim.commands({"type": "all_private_chats"})
     group = coach.sim.commands({"type": "all_group_chats"})
-    assert {"start", "steps", "certs", "salary", "remind", "progress"} <= {c["command"] for c in private}
+    assert {"start", "steps", "certs", "salary", "remind", "progress"} <= {
+        c["command"] for c in private
+    }
     assert {"ask", "steps", "salary"} <= {c["command"] for c in group}
     assert "start" not in {c["command"] for c in group}
     assert coach.sim.calls_to("setMyDescription") and coach.sim.calls_to("setMyShortDescription")

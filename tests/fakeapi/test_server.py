@@ -111,6 +111,7 @@ async def test_spec_violations_are_rejected_and_recorded(
     fake_api.spec_violations.clear()
 
 
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 async def test_rate_limiter_retries_after_an_injected_429(fake_api: FakeBotApiServer) -> None:
     builder = application_builder(fake_api).rate_limiter(AIORateLimiter(max_retries=2))
     app = build_tiny_bot(builder)
