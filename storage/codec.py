@@ -15,7 +15,7 @@ from storage.records import ChatProfile, Reminder
 
 StringPool = dict[str, str]  # shares equal strings (zones, dates, times) among records
 
-REMINDER_FIELDS = ("id", "hour", "minute", "days", "tz", "active", "last_fired")
+REMINDER_FIELDS = ("id", "hour", "minute", "days", "tz", "active", "last_fired", "paused")
 PROFILE_FIELDS = (
     "is_group",
     "tz",
@@ -28,7 +28,7 @@ PROFILE_FIELDS = (
 )
 _OPTIONAL_STR = (str, NoneType)
 _REMINDER_TYPES = frozenset(
-    product((str,), (int,), (int,), (list,), (str,), (bool,), _OPTIONAL_STR)
+    product((str,), (int,), (int,), (list,), (str,), (bool,), _OPTIONAL_STR, (bool,))
 )
 _PROFILE_TYPES = frozenset(
     product((bool,), _OPTIONAL_STR, (int,), (list,), _OPTIONAL_STR, (bool,), (int,), _OPTIONAL_STR)
@@ -58,6 +58,7 @@ def encode_reminder(reminder: Reminder) -> dict[str, Any]:
         "tz": reminder.tz,
         "active": reminder.active,
         "last_fired": reminder.last_fired,
+        "paused": reminder.paused,
     }
     decode_reminder(reminder.chat_id, item)  # refuse to store what could not be read back
     return item
@@ -68,7 +69,7 @@ def decode_reminder(chat_id: int, item: Any, pool: StringPool | None = None) -> 
     fields = _values(item, REMINDER_FIELDS)
     if fields is None or tuple(map(type, fields)) not in _REMINDER_TYPES:
         raise RecordError(_explain_reminder(item))
-    reminder_id, hour, minute, days, tz, active, last_fired = fields
+    reminder_id, hour, minute, days, tz, active, last_fired, paused = fields
     if not (reminder_id and tz and 0 <= hour <= 23 and 0 <= minute <= 59):
         raise RecordError(_explain_reminder(item))
     if pool is None:
@@ -81,7 +82,7 @@ def decode_reminder(chat_id: int, item: Any, pool: StringPool | None = None) -> 
         day_set = _day_set(days)
     except RecordError as error:
         raise RecordError(f"reminder {reminder_id!r}: {error}") from None
-    return Reminder(reminder_id, chat_id, hour, minute, day_set, tz, active, last_fired)
+    return Reminder(reminder_id, chat_id, hour, minute, day_set, tz, active, last_fired, paused)
 
 
 def encode_profile(profile: ChatProfile) -> dict[str, Any]:
@@ -125,6 +126,8 @@ def decode_profile(chat_id: int, document: Any, pool: StringPool | None = None) 
 def _values(record: Any, names: tuple[str, ...]) -> tuple[Any, ...] | None:
     if not isinstance(record, dict) or len(record) != len(names):
         return None
+    if tuple(record) == names:  # the order this module writes: no lookups needed
+        return tuple(record.values())
     try:
         return tuple(map(record.__getitem__, names))
     except KeyError:
@@ -160,8 +163,9 @@ def _explain_reminder(item: Any) -> str:
         return f"{where}days must be a list, got {item['days']!r}"
     if type(item["tz"]) is not str or not item["tz"]:
         return f"{where}tz must be a non-empty string, got {item['tz']!r}"
-    if type(item["active"]) is not bool:
-        return f"{where}active must be true or false, got {item['active']!r}"
+    for name in ("active", "paused"):
+        if type(item[name]) is not bool:
+            return f"{where}{name} must be true or false, got {item[name]!r}"
     return f"{where}last_fired must be a string or null, got {item['last_fired']!r}"
 
 

@@ -65,7 +65,7 @@ class StorageCounts:
 
     profiles: int
     reminders: int
-    active_reminders: int
+    active_reminders: int  # active and not paused: the ones that will fire
 
 
 class Repository:
@@ -379,7 +379,7 @@ class Repository:
         for document in shard.raw_table(REMINDERS_TABLE).values():
             for item in document.get(ITEMS_KEY, ()):
                 reminders += 1
-                active += item.get("active") is True
+                active += item.get("active") is True and item.get("paused") is False
         profiles = len(shard.raw_table(PROFILES_TABLE))
         self._counts[shard.index] = StorageCounts(profiles, reminders, active)
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest_asyncio
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import build_application, running
 from bot.settings import Secret, Settings
 from bot.simulator import BotApiSimulator, SentMessage, SimChat, SimUser
 from tests.fakeapi.server import FakeBotApiServer
@@ -56,33 +55,10 @@ def settings_for(server: FakeBotApiServer, data_dir: Path) -> Settings:
     )
 
 
-@asynccontextmanager
-async def running_bot(app: Application) -> AsyncIterator[Application]:  # type: ignore[type-arg]
-    """Start ``app`` in the order ``run_polling`` uses, hooks included, and stop it likewise."""
-    await app.initialize()
-    try:
-        if app.post_init is not None:
-            await app.post_init(app)
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=POLL_TIMEOUT_SECONDS)
-        await app.start()
-        yield app
-    finally:
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        if app.post_stop is not None:
-            await app.post_stop(app)
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
-
-
 @pytest_asyncio.fixture
 async def coach(fake_api: FakeBotApiServer, tmp_path: Path) -> AsyncIterator[Coach]:
     """The real bot, polling the fake server, with its data in a temporary folder."""
     data_dir = tmp_path / "data"
     app = build_application(settings_for(fake_api, data_dir))
-    async with running_bot(app):
+    async with running(app, poll_timeout=POLL_TIMEOUT_SECONDS):
         yield Coach(app, fake_api, data_dir)

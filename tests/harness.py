@@ -4,26 +4,31 @@ How an end-to-end test uses it (the fixture comes from this module; import it in
 conftest.py with `from tests.harness import fake_api  # noqa: F401`)::
 
     from bot.simulator import SimChat, SimUser
+    from tests.fakeapi.server import FakeBotApiServer
     from tests.harness import application_builder, barrier, running_application
 
-    async def test_start_greets_the_user(fake_api: FakeBotApiServer) -> None:
-        app = application_builder(fake_api).build()   # or the bot's own build_application(...)
-        register_handlers(app)                          # with base_url=fake_api.base_url
-        ann = SimUser(1001, "Ann")
-        chat = SimChat.private(ann)
+    ANN = SimUser(1001, "Ann")
+    GROUP = SimChat.group(-1001, "Coders")
+
+    async def test_start_greets_only_the_user(fake_api: FakeBotApiServer) -> None:
+        app = build_application(...)  # the bot's own, with base_url=fake_api.base_url and
+                                      # token=fake_api.token (or application_builder(fake_api))
+        chat = SimChat.private(ANN)
         async with running_application(app):
-            fake_api.sim.send_text(chat, ann, "/start")
+            fake_api.sim.send_text(chat, ANN, "/start")
             reply = await fake_api.sim.next_message(chat.id)
             assert "Welcome" in reply.plain_text
-            await barrier(fake_api.sim)                 # every earlier update is handled now
-            assert fake_api.sim.unread_messages(group.id) == []
+            fake_api.sim.send_text(GROUP, ANN, "just chatting")
+            await barrier(fake_api.sim)  # every earlier update is handled now
+            assert fake_api.sim.unread_messages(GROUP.id) == []
 
 `next_message` waits on events, never on sleeps, and on timeout fails with a list of what the
 bot did send and which calls Telegram refused. `barrier` needs the bot to answer `/help` in a
 private chat and `concurrent_updates` off (PTB's default): updates are then handled one by one,
 so when the sentinel's reply arrives every earlier update has been fully handled.
 The `fake_api` fixture fails the test at teardown if the bot made a call that breaks the Bot
-API spec; a test that provokes violations on purpose clears `fake_api.spec_violations`.
+API spec or used a method the simulator does not implement; a test that provokes violations on
+purpose clears `fake_api.spec_violations`.
 """
 
 from collections.abc import AsyncIterator
@@ -95,7 +100,10 @@ async def barrier(
 
 @pytest_asyncio.fixture
 async def fake_api() -> AsyncIterator[FakeBotApiServer]:
-    """A running fake Bot API server; fails the test at teardown on any spec violation."""
+    """A running fake Bot API server; fails the test at teardown on any spec violation.
+
+    It also fails when the bot called a valid method the simulator does not implement.
+    """
     async with FakeBotApiServer() as server:
         yield server
-        server.assert_no_spec_violations()
+        server.assert_clean()

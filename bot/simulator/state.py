@@ -98,6 +98,10 @@ class BotApiSimulator(SimulatorControls):
         }
         self._methods = {name.lower(): (name, impl) for name, impl in implementations.items()}
 
+    def supports(self, method: str) -> bool:
+        """Whether the simulator implements `method` (others answer 404 like unknown ones)."""
+        return method.lower() in self._methods
+
     # ---- the Bot API entry point -------------------------------------------------------
 
     async def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""Group chats: commands addressed to the bot are answered as threaded replies; all else is quiet."""
+"""Group chats: commands for the bot get threaded replies; everything else gets silence."""
 
 from __future__ import annotations
 

@@ -44,6 +44,7 @@ class FakeBotApiServer:
         self.sim = sim if sim is not None else BotApiSimulator(limits=limits)
         self.spec = spec if spec is not None else default_spec()
         self.spec_violations: list[SpecViolation] = []
+        self.unsimulated_calls: list[str] = []
         self.unauthorized_requests = 0
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
@@ -92,6 +93,15 @@ class FakeBotApiServer:
             listed = "\n".join(f"  {violation}" for violation in self.spec_violations)
             raise AssertionError(f"the bot made calls that break the Bot API spec:\n{listed}")
 
+    def assert_clean(self) -> None:
+        """Fail on spec violations and on valid methods the simulator does not implement."""
+        self.assert_no_spec_violations()
+        if self.unsimulated_calls:
+            raise AssertionError(
+                "the bot called Bot API methods the simulator does not implement (they got "
+                f"404): {sorted(set(self.unsimulated_calls))}"
+            )
+
     async def _serve(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             self.unauthorized_requests += 1
@@ -112,6 +122,8 @@ class FakeBotApiServer:
             body = _bad_request("; ".join(errors))
             self.sim.record_call(canonical, params, 400, body)
             return _json(400, body)
+        if not self.sim.supports(canonical):
+            self.unsimulated_calls.append(canonical)
         status, body = await self.sim.handle(canonical, params)
         return _json(status, body)
 

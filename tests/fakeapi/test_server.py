@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 from telegram import BotCommand, BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, InvalidToken
+from telegram.error import BadRequest, Forbidden, InvalidToken, TimedOut
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.simulator import BotApiSimulator, SimChat, SimUser
@@ -135,6 +135,17 @@ async def test_blocked_user_raises_forbidden(
             await tiny_bot.bot.send_message(ANN_CHAT.id, "hi")
 
 
+async def test_a_delayed_answer_makes_the_client_time_out(fake_api: FakeBotApiServer) -> None:
+    fake_api.sim.world.add(ANN_CHAT, ANN)
+    app = build_tiny_bot(application_builder(fake_api).read_timeout(0.2))
+    fake_api.sim.delay("sendMessage", 2.0, times=1)
+    async with app:
+        with pytest.raises(TimedOut):
+            await app.bot.send_message(ANN_CHAT.id, "slow")
+        await app.bot.send_message(ANN_CHAT.id, "fast")
+    assert [m.plain_text for m in fake_api.sim.sent] == ["fast"]
+
+
 async def test_callback_query_is_answered_and_the_message_edited(
     fake_api: FakeBotApiServer, tiny_bot: Application
 ) -> None:
@@ -212,3 +223,14 @@ async def test_in_process_simulator_request_runs_the_same_bot() -> None:
         edit = await sim.next_edit(ANN_CHAT.id)
     assert greeting.plain_text == "Hello Ann!"
     assert edit.plain_text == "Pinged"
+
+
+async def test_valid_methods_the_simulator_lacks_are_flagged(fake_api: FakeBotApiServer) -> None:
+    app = application_builder(fake_api).build()
+    async with app:
+        with pytest.raises(InvalidToken, match="Not Found"):
+            await app.bot.set_my_name("Coach")
+    assert fake_api.unsimulated_calls == ["setMyName"]
+    with pytest.raises(AssertionError, match="setMyName"):
+        fake_api.assert_clean()
+    fake_api.unsimulated_calls.clear()
