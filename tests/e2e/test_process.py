@@ -1,0 +1,160 @@
+"""The real process: start-up errors, a clean SIGTERM exit, the console chat, a user's install."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.simulator import SimChat, SimUser
+from tests.fakeapi.server import FakeBotApiServer
+
+ROOT = Path(__file__).resolve().parents[2]
+ANN = SimUser(5001, "Ann", "ann")
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment without any bot setting, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATA_DIR"))}
+    env.update(extra)
+    return env
+
+
+def test_missing_token_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr and "@BotFather" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_malformed_token_is_refused(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=not-a-token\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "does not look like a bot token" in result.stderr
+    assert "not-a-token" not in result.stderr
+
+
+async def test_bot_process_answers_then_stops_cleanly_on_sigterm(
+    fake_api: FakeBotApiServer, tmp_path: Path
+) -> None:
+    env = clean_env(
+        TELEGRAM_BOT_TOKEN=fake_api.token,
+        TELEGRAM_API_BASE_URL=fake_api.base_url,
+        DATA_DIR=str(tmp_path / "data"),
+        LOG_LEVEL="DEBUG",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        chat = SimChat.private(ANN)
+        fake_api.sim.send_text(chat, ANN, "/salary")
+        reply = await fake_api.sim.next_message(chat.id, timeout=30)
+        assert "$50,250" in reply.plain_text
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=10)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0
+    log = stderr.decode()
+    assert "stopped" in log
+    assert fake_api.token not in log
+    assert fake_api.token.split(":")[1] not in log
+
+
+def test_console_chat_runs_from_any_folder(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat"],
+        cwd=tmp_path,
+        env=clean_env(),
+        input="/salary\nhow long does it take\n/quit\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "$50,250" in result.stdout
+    assert "18 months to 4.5 years" in result.stdout
+    assert "Bye!" in result.stdout
+
+
+def test_installed_package_ships_its_content(tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = clean_env(PYTHONPATH=str(target))
+    where = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import bot.guide as g; print(g.__file__); print(len(g.load_guide().steps))",
+        ],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    path, steps = where.stdout.split()
+    assert Path(path).is_relative_to(target)
+    assert steps == "4"
+    chat = subprocess.run(
+        [sys.executable, "-m", "bot", "chat"],
+        cwd=elsewhere,
+        env=env,
+        input="/certs cpc\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert chat.returncode == 0, chat.stderr
+    assert "Certified Professional Coder" in chat.stdout
