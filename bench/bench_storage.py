@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import random
 import statistics
 import subprocess
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from storage.async_repository import AsyncRepository
 from storage.records import ChatProfile, Reminder
-from storage.repository import Repository
+from storage.repository import DEFAULT_SHARDS, Repository
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ZONES = (
@@ -78,16 +79,35 @@ def make_subscribers(count: int, seed: int = 7) -> tuple[list[ChatProfile], list
     return profiles, reminders
 
 
-def build(data_dir: Path, subscribers: int) -> None:
+def build(data_dir: Path, subscribers: int, shards: int) -> None:
     """Write the data set with the repository's bulk path."""
     profiles, reminders = make_subscribers(subscribers)
     started = time.perf_counter()
-    with Repository.open(data_dir) as repository:
+    with Repository.open(data_dir, shards) as repository:
         repository.bulk_load(profiles, reminders)
     elapsed = time.perf_counter() - started
     size = sum(path.stat().st_size for path in data_dir.iterdir()) / 1e6
     print(f"built {subscribers:,} subscribers, {len(reminders):,} reminders in {elapsed:.2f} s")
-    print(f"data on disk: {size:.1f} MB")
+    print(f"data on disk: {size:.1f} MB in {shards} shards")
+
+
+def fsync_floor(directory: Path, size: int, count: int = 200) -> list[float]:
+    """Time bare temp-write + fsync + rename + directory fsync, the floor of a durable change."""
+    payload = b"x" * size
+    samples = []
+    for n in range(count):
+        started = time.perf_counter()
+        temp = directory / f".floor{n % 8}.tmp"
+        with temp.open("wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, directory / f"floor{n % 8}.bin")
+        fd = os.open(directory, os.O_RDONLY)
+        os.fsync(fd)
+        os.close(fd)
+        samples.append(time.perf_counter() - started)
+    return samples
 
 
 def percentiles(samples: list[float]) -> str:
@@ -128,12 +148,14 @@ def measure_sync(data_dir: Path) -> list[Reminder]:
     gc.collect()
     baseline = rss_mb()
     started = time.perf_counter()
+    cpu_started = time.process_time()
     repository = Repository.open(data_dir)
     profiles, reminders = repository.load_all()
     load_seconds = time.perf_counter() - started
+    load_cpu = time.process_time() - cpu_started
     print(
-        f"open + load_all: {load_seconds:.3f} s ({len(profiles):,} profiles, "
-        f"{len(reminders):,} reminders)"
+        f"open + load_all: {load_seconds:.3f} s wall, {load_cpu:.3f} s CPU "
+        f"({len(profiles):,} profiles, {len(reminders):,} reminders)"
     )
     print(
         f"RSS growth with all records held + shard cache: {rss_mb() - baseline:.1f} MB "
@@ -141,15 +163,16 @@ def measure_sync(data_dir: Path) -> list[Reminder]:
     )
     started = time.perf_counter()
     gc.collect()
-    print(
-        f"one full gc.collect() with everything loaded: "
-        f"{(time.perf_counter() - started) * 1e3:.1f} ms"
-    )
-    gc.freeze()
+    frozen_ms = (time.perf_counter() - started) * 1e3
+    gc.unfreeze()
     started = time.perf_counter()
     gc.collect()
-    print(f"the same after gc.freeze(): {(time.perf_counter() - started) * 1e3:.1f} ms")
-    gc.unfreeze()
+    unfrozen_ms = (time.perf_counter() - started) * 1e3
+    gc.freeze()
+    print(
+        f"full gc.collect(): {frozen_ms:.1f} ms with the records frozen by load_all, "
+        f"{unfrozen_ms:.1f} ms if they were not"
+    )
 
     timings: dict[str, list[float]] = {}
     for kind, method, arguments in change_plan(reminders, 1000, seed=1):
@@ -158,6 +181,10 @@ def measure_sync(data_dir: Path) -> list[Reminder]:
         timings.setdefault(kind, []).append(time.perf_counter() - started)
     every = [sample for samples in timings.values() for sample in samples]
     print(f"1,000 single durable changes: {percentiles(every)}")
+    shard_size = statistics.median(path.stat().st_size for path in data_dir.glob("shard-*"))
+    with tempfile.TemporaryDirectory(dir=data_dir.parent) as floor_dir:
+        floor = fsync_floor(Path(floor_dir), int(shard_size))
+    print(f"  (disk floor now, bare write+fsync+rename+dir fsync: {percentiles(floor)})")
     for kind, samples in timings.items():
         print(f"  {kind:8} {percentiles(samples)}")
     started = time.perf_counter()
@@ -211,17 +238,17 @@ def main() -> None:
     """Build the data set in a child process, then measure in this one."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--subscribers", type=int, default=100_000)
+    parser.add_argument("--shards", type=int, default=DEFAULT_SHARDS)
     parser.add_argument("--build", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.build:
-        build(args.build, args.subscribers)
+        build(args.build, args.subscribers, args.shards)
         return
     with tempfile.TemporaryDirectory(prefix="bench-storage-") as temp:
         data_dir = Path(temp) / "data"
         command = [sys.executable, "-m", "bench.bench_storage", "--build", str(data_dir)]
-        subprocess.run(
-            [*command, "--subscribers", str(args.subscribers)], check=True, cwd=REPO_ROOT
-        )
+        options = ["--subscribers", str(args.subscribers), "--shards", str(args.shards)]
+        subprocess.run([*command, *options], check=True, cwd=REPO_ROOT)
         reminders = measure_sync(data_dir)
         asyncio.run(measure_async(data_dir, reminders))
 

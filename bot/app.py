@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import (
@@ -22,6 +22,7 @@ from telegram.request import BaseRequest
 
 import handlers
 from bot.answers import QuestionIndex
+from bot.dispatcher import utc_now
 from bot.guide import Guide, load_guide
 from bot.logs import chat_type, update_kind
 from bot.reminders import ReminderService
@@ -64,8 +65,12 @@ def build_application(
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
     rate_limiter: bool = True,
+    clock: Callable[[], datetime] = utc_now,
 ) -> Application:  # type: ignore[type-arg]
-    """Wire settings, services and handlers into a ready-to-run Application."""
+    """Wire settings, services and handlers into a ready-to-run Application.
+
+    ``clock`` (aware UTC) drives the reminder schedule; tests pass one that they can move.
+    """
     guide = guide or load_guide()
     builder = (
         ApplicationBuilder()
@@ -89,7 +94,7 @@ def build_application(
     if updates_request is not None:
         builder = builder.get_updates_request(updates_request)
     app = builder.build()
-    app.bot_data[SERVICES_KEY] = Services(settings, guide, QuestionIndex(guide))
+    app.bot_data[SERVICES_KEY] = Services(settings, guide, QuestionIndex(guide), clock=clock)
     handlers.register_all(app, guide)
     return app
 
@@ -178,6 +183,7 @@ async def _on_startup(app: Application) -> None:  # type: ignore[type-arg]
         dict(found.guide.actions_by_step()),
         found.guide.group_prompts,
         grace=timedelta(minutes=found.settings.reminder_grace_minutes),
+        clock=found.clock,
     )
     await service.start(nudge_sender(app.bot, found.guide))
     found.reminders = service

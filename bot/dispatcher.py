@@ -242,7 +242,6 @@ class ReminderDispatcher:
                 else:
                     self._in_flight[reminder_id] = occurrence
                     ready.append((reminder, occurrence))
-                    self._place(reminder_id, key)
             if paused:
                 self.skipped_paused += len(paused)
                 self._place_all(paused, slot, self._reminders[paused[0]].days, occurrence)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.answers import QuestionIndex
+from bot.dispatcher import utc_now
 from bot.guide import Guide
 from bot.reminders import ReminderService
 from bot.settings import Settings
@@ -18,3 +21,4 @@ class Services:
     questions: QuestionIndex
     reminders: ReminderService | None = None  # set once storage is open (post_init)
     repository: AsyncRepository | None = None
+    clock: Callable[[], datetime] = field(default=utc_now)

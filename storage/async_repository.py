@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
+from storage.errors import StorageError
 from storage.records import ChatProfile, Reminder
 from storage.repository import (
     DEFAULT_CACHED_SHARDS,
@@ -33,6 +34,7 @@ class AsyncRepository:
         """Use :meth:`open` instead."""
         self._repository = repository
         self._executor = executor
+        self._closed = False
 
     @classmethod
     async def open(
@@ -58,8 +60,11 @@ class AsyncRepository:
         return self._repository
 
     async def close(self) -> None:
-        """Wait for pending calls, close the repository and stop the worker thread."""
+        """Wait for calls submitted before this one, then close and stop the worker thread."""
+        if self._closed:
+            return
         await self._run(self._repository.close)
+        self._closed = True
         self._executor.shutdown(wait=True)
 
     async def get_profile(self, chat_id: int) -> ChatProfile | None:
@@ -125,5 +130,7 @@ class AsyncRepository:
     async def _run(
         self, call: Callable[Params, Result], *args: Params.args, **kwargs: Params.kwargs
     ) -> Result:
+        if self._closed:
+            raise StorageError("the repository is closed")
         bound = functools.partial(call, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self._executor, bound)

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from tinydb.table import Document
 
-from storage.atomic import remove_stale_temp_files
+from storage.atomic import fsync_directory, remove_stale_temp_files
 from storage.codec import (
     RecordError,
     StringPool,
@@ -43,8 +43,8 @@ __all__ = [
     "StorageError",
 ]
 
-DEFAULT_SHARDS = 256
-DEFAULT_CACHED_SHARDS = 32
+DEFAULT_SHARDS = 1024
+DEFAULT_CACHED_SHARDS = 64
 ITEMS_KEY = "items"  # a chat's reminders document: {"items": [reminder, ...]}
 
 Result = TypeVar("Result")
@@ -92,7 +92,9 @@ class Repository:
         cached_shards: int = DEFAULT_CACHED_SHARDS,
     ) -> Repository:
         """Open (or create) ``data_dir``; ``shards`` only applies when it is created."""
-        data_dir.mkdir(parents=True, exist_ok=True)
+        if not data_dir.is_dir():
+            data_dir.mkdir(parents=True)
+            fsync_directory(data_dir.parent)
         lock_fd = lock_data_dir(data_dir)
         try:
             remove_stale_temp_files(data_dir)
@@ -300,25 +302,49 @@ class Repository:
             self._ensure_open()
             for index in range(self._shards.count):
                 shard = self._shards.at(index)
-                if profiles:
-                    for doc_id, document in shard.raw_table(PROFILES_TABLE).items():
-                        profile_list.append(
-                            self._decoded(
-                                shard, PROFILES_TABLE, int(doc_id), decode_profile, document, pool
-                            )
-                        )
-                if reminders:
-                    for doc_id, document in shard.raw_table(REMINDERS_TABLE).items():
-                        chat_id = int(doc_id)
-                        for item in self._checked_items(shard, chat_id, document):
-                            reminder_list.append(
-                                self._decoded(
-                                    shard, REMINDERS_TABLE, chat_id, decode_reminder, item, pool
-                                )
-                            )
+                try:
+                    self._decode_shard(
+                        shard, pool, profiles, reminders, profile_list, reminder_list
+                    )
+                except (RecordError, LookupError, TypeError, AttributeError):
+                    self._explain_bad_record(shard)
+                    raise
                 self._recount(shard)
                 self._shards.touched(shard)
         return profile_list, reminder_list
+
+    @staticmethod
+    def _decode_shard(
+        shard: Shard,
+        pool: StringPool,
+        profiles: bool,
+        reminders: bool,
+        profile_list: list[ChatProfile],
+        reminder_list: list[Reminder],
+    ) -> None:
+        """Decode one shard's records on the fast path (no per-record error wrapping)."""
+        if profiles:
+            profile_list.extend(
+                [
+                    decode_profile(int(doc_id), document, pool)
+                    for doc_id, document in shard.raw_table(PROFILES_TABLE).items()
+                ]
+            )
+        if reminders:
+            for doc_id, document in shard.raw_table(REMINDERS_TABLE).items():
+                chat_id = int(doc_id)
+                items = document[ITEMS_KEY]
+                if len(document) != 1 or type(items) is not list:
+                    raise TypeError("malformed reminders document")
+                reminder_list.extend([decode_reminder(chat_id, item, pool) for item in items])
+
+    def _explain_bad_record(self, shard: Shard) -> None:
+        """Raise a StorageError naming the first bad record of ``shard``."""
+        for doc_id, document in shard.raw_table(PROFILES_TABLE).items():
+            self._decoded(shard, PROFILES_TABLE, int(doc_id), decode_profile, document)
+        for doc_id, document in shard.raw_table(REMINDERS_TABLE).items():
+            for item in self._checked_items(shard, int(doc_id), document):
+                self._decoded(shard, REMINDERS_TABLE, int(doc_id), decode_reminder, item)
 
     @contextmanager
     def _using(self, chat_id: int, *, writes: bool = False) -> Iterator[Shard]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest_asyncio
@@ -15,9 +16,29 @@ from bot.simulator import BotApiSimulator, SentMessage, SimChat, SimUser
 from tests.fakeapi.server import FakeBotApiServer
 from tests.harness import POLL_TIMEOUT_SECONDS, barrier, fake_api
 
-__all__ = ["Coach", "coach", "fake_api"]
+__all__ = ["Coach", "FakeClock", "coach", "fake_api"]
 
 BOT_USERNAME = "MedCoderCoachBot"
+
+
+class FakeClock:
+    """Real time that flows, shifted by an offset a test can set or move forward."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def set_seconds_before_next_minute(self, seconds: float) -> datetime:
+        """Shift time so the next whole minute is ``seconds`` away; return that minute."""
+        now = self()
+        minute = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        self.offset += minute - now - timedelta(seconds=seconds)
+        return minute
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
 
 
 @dataclass
@@ -27,6 +48,7 @@ class Coach:
     app: Application  # type: ignore[type-arg]
     server: FakeBotApiServer
     data_dir: Path
+    clock: FakeClock = field(default_factory=FakeClock)
 
     @property
     def sim(self) -> BotApiSimulator:
@@ -59,6 +81,7 @@ def settings_for(server: FakeBotApiServer, data_dir: Path) -> Settings:
 async def coach(fake_api: FakeBotApiServer, tmp_path: Path) -> AsyncIterator[Coach]:
     """The real bot, polling the fake server, with its data in a temporary folder."""
     data_dir = tmp_path / "data"
-    app = build_application(settings_for(fake_api, data_dir))
+    clock = FakeClock()
+    app = build_application(settings_for(fake_api, data_dir), clock=clock)
     async with running(app, poll_timeout=POLL_TIMEOUT_SECONDS):
-        yield Coach(app, fake_api, data_dir)
+        yield Coach(app, fake_api, data_dir, clock)

@@ -343,7 +343,7 @@ async def test_run_sleeps_without_busy_looping() -> None:
     await asyncio.wait_for(task, 1)
 
 
-async def test_cancelled_run_puts_unsubmitted_reminders_back_and_skips_removed_ones() -> None:
+async def test_cancelled_run_puts_unsubmitted_reminders_back() -> None:
     clock = FakeClock(T0)
     first_submitted = asyncio.Event()
     submitted: list[Job] = []
@@ -364,6 +364,33 @@ async def test_cancelled_run_puts_unsubmitted_reminders_back_and_skips_removed_o
     assert dispatcher.in_flight() == 0
     assert [dispatcher.next_due(r) for r in ("r1", "r2", "r3")] == [T0, T0, T0]
     assert len(submitted) == 1
+
+
+async def test_a_reminder_removed_while_run_waits_for_outbox_room_is_not_submitted() -> None:
+    clock = FakeClock(T0)
+    gate = asyncio.Event()
+    waiting = asyncio.Event()
+    submitted: list[Job] = []
+    first: list[Job] = []
+
+    async def full_then_free_submit(job: Job) -> None:
+        if not first:
+            first.append(job)
+            waiting.set()
+            await gate.wait()
+        submitted.append(job)
+
+    dispatcher = ReminderDispatcher(DailyUtc(), full_then_free_submit, now=clock, max_sleep=3600)
+    dispatcher.load([reminder("r1"), reminder("r2"), reminder("r3")])
+    task = asyncio.create_task(dispatcher.run())
+    await asyncio.wait_for(waiting.wait(), 1)
+    removed = min({1, 2, 3} - {first[0].chat_id})  # one still waiting its turn
+    dispatcher.remove_chat(removed)
+    gate.set()
+    await eventually(lambda: dispatcher.is_sleeping)
+    dispatcher.stop()
+    await asyncio.wait_for(task, 1)
+    assert sorted(job.chat_id for job in submitted) == sorted({1, 2, 3} - {removed})
 
 
 async def test_run_hands_due_snoozes_to_the_outbox() -> None:
