@@ -1,4 +1,4 @@
-"""Study reminders end to end: subscribing, bad input, delivery, snooze, pause, 403, 429, groups."""
+"""Study reminders end to end: subscribe, bad input, delivery, snooze, pause, 403, 429, groups."""
 
 from __future__ import annotations
 
