@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
@@ -20,8 +21,9 @@ def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
     return cast(Services, context.bot_data[SERVICES_KEY])
 
 
+@functools.lru_cache(maxsize=1024)
 def keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
-    """Turn button rows of (label, callback data) into an inline keyboard."""
+    """Turn button rows of (label, callback data) into an inline keyboard (cached: immutable)."""
     if not buttons:
         return None
     return InlineKeyboardMarkup(

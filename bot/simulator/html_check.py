@@ -80,14 +80,20 @@ class _HtmlParser:
         self.out.append(text)
         self.out_utf16 += utf16_len(text)
 
+    def append_run(self) -> None:
+        """Append the plain text up to the next tag or entity in one step."""
+        ends = [i for i in (self.src.find("<", self.pos), self.src.find("&", self.pos)) if i >= 0]
+        end = min(ends) if ends else len(self.src)
+        self.append(self.src[self.pos : end])
+        self.pos = end
+
     def parse(self) -> ParsedText:
         while self.pos < len(self.src):
             current = self.src[self.pos]
             if current == "&":
                 self.read_reference()
             elif current != "<":
-                self.append(current)
-                self.pos += 1
+                self.append_run()
             elif self.char(self.pos + 1) == "/":
                 self.read_end_tag()
             else:
