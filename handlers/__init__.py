@@ -5,7 +5,16 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from bot.guide import Guide
-from handlers import errors, guide, inline, membership, progress, questions, reminders
+from handlers import (
+    admin,
+    errors,
+    guide,
+    inline,
+    membership,
+    progress,
+    questions,
+    reminders,
+)
 
 
 def register_all(app: Application, content: Guide) -> None:  # type: ignore[type-arg]
@@ -15,6 +24,7 @@ def register_all(app: Application, content: Guide) -> None:  # type: ignore[type
     reminders.register(app)
     progress.register(app)
     membership.register(app)
+    admin.register(app)
     inline.register(app)
     # Free text and unknown commands last: they catch what nothing else claimed.
     questions.register(app)

@@ -19,6 +19,7 @@ from tests.harness import POLL_TIMEOUT_SECONDS, barrier, fake_api
 __all__ = ["Coach", "FakeClock", "coach", "fake_api"]
 
 BOT_USERNAME = "MedCoderCoachBot"
+ADMIN_ID = 424242
 
 
 class FakeClock:
@@ -74,6 +75,7 @@ def settings_for(server: FakeBotApiServer, data_dir: Path) -> Settings:
         token=Secret(server.token),
         api_base_url=server.base_url,
         data_dir=data_dir,
+        admin_ids=frozenset({ADMIN_ID}),
     )
 
 

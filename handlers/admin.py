@@ -1,0 +1,40 @@
+"""Operator commands, for the user ids in ADMIN_IDS: /stats."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
+
+from handlers.common import reply, services
+from handlers.views import View
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show subscriber and delivery counts to an operator."""
+    user = update.effective_user
+    found = services(context)
+    if user is None or user.id not in found.settings.admin_ids:
+        await reply(update, context, View("This command is for the bot's operators."))
+        return
+    if found.repository is None or found.reminders is None:
+        await reply(update, context, View("Reminders are not running."))
+        return
+    counts = await found.repository.counts()
+    outbox = found.reminders.outbox.stats
+    dispatcher = found.reminders.dispatcher
+    lines = [
+        "<b>MedCoder Coach stats</b>",
+        f"Chats with a profile: {counts.profiles}",
+        f"Reminders: {counts.reminders} ({counts.active_reminders} active)",
+        f"Scheduled now: {len(dispatcher)}; in flight: {dispatcher.in_flight()}",
+        f"Nudges sent: {outbox.sent}; retried: {outbox.retried}; failed: {outbox.failed}; "
+        f"unreachable: {outbox.unreachable}",
+        f"Skipped as too late: {dispatcher.skipped_late}; while paused: "
+        f"{dispatcher.skipped_paused}",
+    ]
+    await reply(update, context, View("\n".join(lines)))
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Add the operator commands (private chats only)."""
+    app.add_handler(CommandHandler("stats", stats, filters=filters.ChatType.PRIVATE))
