@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus
@@ -49,6 +51,22 @@ async def may_manage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
     return member.status in ADMIN_STATUSES
 
 
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+
+
+def group_admins_only(handler: Handler) -> Handler:
+    """Let a group's admins (and anyone in a private chat) through; refuse others politely."""
+
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if await may_manage(update, context):
+            await handler(update, context)
+        else:
+            await refuse(update, context)
+
+    return guarded
+
+
 async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Tell a group member politely that only admins set the group's reminders."""
     text = "Sorry, only this group's admins can change its study reminders."
@@ -58,13 +76,11 @@ async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, context, View(text))
 
 
+@group_admins_only
 async def remind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Set a reminder in one line (/remind 19:30 mon,wed,fri) or start the button flow."""
     chat = update.effective_chat
     if chat is None:
-        return
-    if not await may_manage(update, context):
-        await refuse(update, context)
         return
     service = reminder_service(context)
     if not context.args:
@@ -96,6 +112,7 @@ async def typed_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     raise ApplicationHandlerStop
 
 
+@group_admins_only
 async def flow_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Walk the /remind buttons: time, then days, then (once) the time zone."""
     query = update.callback_query
@@ -105,9 +122,6 @@ async def flow_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     parsed = _parse_flow(query.data or "")
     if parsed is None:
         await query.answer(STALE)
-        return
-    if not await may_manage(update, context):
-        await refuse(update, context)
         return
     if context.user_data is not None:
         context.user_data.pop(AWAITING_TIME, None)
@@ -140,6 +154,7 @@ async def list_reminders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await reply(update, context, rv.reminder_list(items, service.paused_until(chat.id)))
 
 
+@group_admins_only
 async def manage_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Pause, resume or delete one reminder from the /reminders list."""
     query = update.callback_query
@@ -149,9 +164,6 @@ async def manage_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     match = _MANAGE.match(query.data or "")
     if match is None:
         await query.answer(STALE)
-        return
-    if not await may_manage(update, context):
-        await refuse(update, context)
         return
     service = reminder_service(context)
     action, reminder_id = match.groups()
@@ -170,6 +182,7 @@ async def manage_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await edit(update, rv.reminder_list(items, service.paused_until(chat.id)))
 
 
+@group_admins_only
 async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show or set the chat's time zone: /timezone Area/City."""
     chat = update.effective_chat
@@ -185,9 +198,6 @@ async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             View(f"{shown}\nChange it with /timezone Area/City, like /timezone America/Chicago."),
         )
         return
-    if not await may_manage(update, context):
-        await refuse(update, context)
-        return
     try:
         tz = parse_zone(" ".join(context.args))
     except ScheduleInputError as exc:
@@ -197,13 +207,11 @@ async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, context, View(f"🌍 Time zone set to <b>{e(tz)}</b>."))
 
 
+@group_admins_only
 async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Pause all reminders for some days (/pause 3) or until /resume."""
     chat = update.effective_chat
     if chat is None:
-        return
-    if not await may_manage(update, context):
-        await refuse(update, context)
         return
     days: int | None = None
     if context.args:
@@ -228,28 +236,25 @@ async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, context, View(text))
 
 
+@group_admins_only
 async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """End a pause."""
     chat = update.effective_chat
     if chat is None:
-        return
-    if not await may_manage(update, context):
-        await refuse(update, context)
         return
     was_paused = await reminder_service(context).resume(chat.id)
     text = "▶ Reminders resumed." if was_paused else "Your reminders were not paused."
     await reply(update, context, View(text))
 
 
+@group_admins_only
 async def stop_reminders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Ask for confirmation before removing every reminder."""
-    if not await may_manage(update, context):
-        await refuse(update, context)
-        return
     buttons = ((("Yes, remove all", "stop:yes"), ("No, keep them", "stop:no")),)
     await reply(update, context, View("Remove <b>all</b> your study reminders?", buttons))
 
 
+@group_admins_only
 async def stop_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Carry out or cancel /stopreminders."""
     query = update.callback_query
@@ -258,9 +263,6 @@ async def stop_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     if query.data not in ("stop:yes", "stop:no"):
         await query.answer(STALE)
-        return
-    if not await may_manage(update, context):
-        await refuse(update, context)
         return
     await query.answer()
     if query.data == "stop:no":

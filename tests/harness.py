@@ -37,6 +37,7 @@ from contextlib import asynccontextmanager
 import pytest_asyncio
 from telegram.ext import Application, ApplicationBuilder
 
+from bot.app import running
 from bot.simulator import BotApiSimulator, SentMessage, SimChat, SimUser
 from bot.simulator.request import SimulatorRequest
 from tests.fakeapi.server import DEFAULT_TOKEN, FakeBotApiServer
@@ -49,18 +50,9 @@ SENTINEL_USER = SimUser(999_000_001, "Sentinel", "barrier_sentinel")
 async def running_application(
     app: Application, *, poll_timeout: int = POLL_TIMEOUT_SECONDS
 ) -> AsyncIterator[Application]:
-    """Initialize, start and poll `app`; on exit stop polling, stop and shut down cleanly."""
-    await app.initialize()
-    try:
-        await app.start()
-        await app.updater.start_polling(poll_interval=0, timeout=poll_timeout)
+    """Initialize, start and poll `app` as `run_polling` would; stop it cleanly on exit."""
+    async with running(app, poll_timeout=poll_timeout):
         yield app
-    finally:
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        await app.shutdown()
 
 
 def application_builder(server: FakeBotApiServer) -> ApplicationBuilder:
