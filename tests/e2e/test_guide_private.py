@@ -175,3 +175,16 @@ async def test_bot_registers_its_commands_and_description(coach: Coach) -> None:
     assert {"ask", "steps", "salary"} <= {c["command"] for c in group}
     assert "start" not in {c["command"] for c in group}
     assert coach.sim.calls_to("setMyDescription") and coach.sim.calls_to("setMyShortDescription")
+
+
+async def test_a_failing_handler_apologises_and_the_bot_keeps_running(
+    coach: Coach, caplog: pytest.LogCaptureFixture
+) -> None:
+    coach.sim.fail_next("sendMessage", 500, "Internal Server Error", chat_id=CHAT.id)
+    apology = await coach.say(CHAT, ANN, "/salary")
+    assert "something went wrong" in apology.plain_text
+    again = await coach.say(CHAT, ANN, "/salary")
+    assert "$50,250" in again.plain_text
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert errors and "message update" in errors[0].getMessage()
+    assert coach.server.token not in caplog.text

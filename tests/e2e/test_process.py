@@ -158,3 +158,45 @@ def test_installed_package_ships_its_content(tmp_path: Path) -> None:
     )
     assert chat.returncode == 0, chat.stderr
     assert "Certified Professional Coder" in chat.stdout
+
+
+async def test_unknown_storage_schema_stops_start_up_without_touching_the_file(
+    fake_api: FakeBotApiServer, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    meta = data / "meta.json"
+    meta.write_text('{"schema_version": 99, "shards": 1024}')
+    before = meta.read_bytes()
+    env = clean_env(
+        TELEGRAM_BOT_TOKEN=fake_api.token,
+        TELEGRAM_API_BASE_URL=fake_api.base_url,
+        DATA_DIR=str(data),
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 2
+    assert "meta.json" in stderr.decode() and "Traceback" not in stderr.decode()
+    assert meta.read_bytes() == before
+
+
+def test_unreachable_bot_api_is_one_clear_line(tmp_path: Path) -> None:
+    env = clean_env(
+        TELEGRAM_BOT_TOKEN="123456789:AAHfakeTokenForTests_abcdefghijklmno",
+        TELEGRAM_API_BASE_URL="http://127.0.0.1:9/bot",
+        DATA_DIR=str(tmp_path / "data"),
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "cannot reach the Bot API" in result.stderr
+    assert "AAHfakeTokenForTests" not in result.stderr
