@@ -83,6 +83,7 @@ def build_application(
             )
         )
         .post_init(_on_startup)
+        .post_stop(_on_stop)
         .post_shutdown(_on_shutdown)
     )
     if settings.api_base_url:
@@ -191,11 +192,17 @@ async def _on_startup(app: Application) -> None:  # type: ignore[type-arg]
     log.info("started as @%s", app.bot.username)
 
 
-async def _on_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+async def _on_stop(app: Application) -> None:  # type: ignore[type-arg]
+    """Stop firing nudges while the bot can still finish the sends in flight."""
     found: Services = app.bot_data[SERVICES_KEY]
     if found.reminders is not None:
         await found.reminders.stop()
         found.reminders = None
+
+
+async def _on_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    found: Services = app.bot_data[SERVICES_KEY]
+    await _on_stop(app)  # post_stop does not run when start-up failed half-way
     if found.repository is not None:
         await found.repository.close()
         found.repository = None

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
 SNOOZE = timedelta(hours=1)
+RETRY = timedelta(minutes=1)
+PROFILE_LOCKS = 64
 MAX_PAUSE_DAYS = 365
 
 
@@ -99,6 +101,8 @@ class ReminderService:
             is_paused=self._is_paused,
         )
         self._task: asyncio.Task[None] | None = None
+        # Read-modify-write of one chat's profile runs under one of these (striped by chat id).
+        self._profile_locks = [asyncio.Lock() for _ in range(PROFILE_LOCKS)]
 
     @property
     def outbox(self) -> Outbox:
@@ -142,17 +146,15 @@ class ReminderService:
 
     async def set_timezone(self, chat_id: int, tz: str, *, is_group: bool = False) -> None:
         """Store the chat's time zone (used for reminders set without one)."""
-        profile = await self.profile(chat_id, is_group=is_group)
-        await self._repo.put_profile(replace(profile, tz=tz))
+        await self._update_profile(chat_id, lambda p: replace(p, tz=tz), is_group=is_group)
 
     # ----- reminders ----------------------------------------------------------------
 
     async def add(self, chat_id: int, spec: ReminderSpec, *, is_group: bool = False) -> Listed:
         """Store a new reminder and schedule it; raise LimitReached past the limit."""
-        profile = await self._repo.get_profile(chat_id)
-        if profile is None or profile.tz is None:
-            base = profile or ChatProfile(chat_id=chat_id, is_group=is_group)
-            await self._repo.put_profile(replace(base, tz=spec.tz))
+        await self._update_profile(
+            chat_id, lambda p: p if p.tz else replace(p, tz=spec.tz), is_group=is_group
+        )
         reminder = Reminder(
             id=secrets.token_hex(4),
             chat_id=chat_id,
@@ -203,9 +205,7 @@ class ReminderService:
     async def remove_all(self, chat_id: int) -> int:
         """Delete every reminder of the chat and any snoozed nudge."""
         count = await self._repo.delete_all_reminders(chat_id)
-        profile = await self._repo.get_profile(chat_id)
-        if profile is not None and profile.snoozed_until is not None:
-            await self._repo.put_profile(replace(profile, snoozed_until=None))
+        await self._update_profile(chat_id, lambda p: replace(p, snoozed_until=None))
         self._dispatcher.remove_chat(chat_id)
         return count
 
@@ -214,17 +214,14 @@ class ReminderService:
     async def pause(self, chat_id: int, days: int | None) -> datetime:
         """Pause every reminder of the chat for ``days`` days (None: until /resume)."""
         until = FOREVER if days is None else self._clock() + timedelta(days=days)
-        profile = await self.profile(chat_id)
-        await self._repo.put_profile(replace(profile, paused_until=until.isoformat()))
+        await self._update_profile(chat_id, lambda p: replace(p, paused_until=until.isoformat()))
         self._paused_until[chat_id] = until
         return until
 
     async def resume(self, chat_id: int) -> bool:
         """End a pause; False if the chat was not paused."""
-        profile = await self.profile(chat_id)
         was_paused = self._paused_until.pop(chat_id, None) is not None
-        if profile.paused_until is not None:
-            await self._repo.put_profile(replace(profile, paused_until=None))
+        await self._update_profile(chat_id, lambda p: replace(p, paused_until=None))
         return was_paused
 
     def paused_until(self, chat_id: int) -> datetime | None:
@@ -238,9 +235,9 @@ class ReminderService:
         midnight = datetime.combine(today + timedelta(days=1), datetime.min.time())
         until = midnight.replace(tzinfo=zone_info(tz)).astimezone(UTC)
         if (self.paused_until(chat_id) or self._clock()) < until:
-            profile = await self.profile(chat_id)
-            await self._repo.put_profile(
-                replace(profile, paused_until=until.isoformat(), snoozed_until=None)
+            await self._update_profile(
+                chat_id,
+                lambda p: replace(p, paused_until=until.isoformat(), snoozed_until=None),
             )
             self._paused_until[chat_id] = until
         self._dispatcher.cancel_once(chat_id)
@@ -248,8 +245,7 @@ class ReminderService:
     async def snooze(self, chat_id: int) -> datetime:
         """Send one more nudge an hour from now; the schedule stays as it is."""
         at = self._clock() + SNOOZE
-        profile = await self.profile(chat_id)
-        await self._repo.put_profile(replace(profile, snoozed_until=at.isoformat()))
+        await self._update_profile(chat_id, lambda p: replace(p, snoozed_until=at.isoformat()))
         self._dispatcher.schedule_once(chat_id, at)
         return at
 
@@ -261,8 +257,7 @@ class ReminderService:
         if profile is not None and profile.blocked:
             return
         await self._repo.set_reminders_active(chat_id, False)
-        base = profile or ChatProfile(chat_id=chat_id)
-        await self._repo.put_profile(replace(base, blocked=True, snoozed_until=None))
+        await self._update_profile(chat_id, lambda p: replace(p, blocked=True, snoozed_until=None))
         self._dispatcher.remove_chat(chat_id)
         log.info("chat %d blocked or removed the bot; its reminders are deactivated", chat_id)
 
@@ -275,7 +270,7 @@ class ReminderService:
         """Turn a formerly blocked chat's reminders back on; return how many."""
         profile = await self._repo.get_profile(chat_id)
         if profile is not None and profile.blocked:
-            await self._repo.put_profile(replace(profile, blocked=False))
+            await self._update_profile(chat_id, lambda p: replace(p, blocked=False))
         now = self._clock().isoformat()
         count = 0
         for reminder in await self._repo.reminders_for(chat_id):
@@ -309,21 +304,36 @@ class ReminderService:
         """Record which step of the guide the learner is on."""
         if step not in self._actions:
             raise ValueError(f"no step {step}")
-        profile = await self.profile(chat_id)
-        await self._repo.put_profile(replace(profile, step=step))
+        await self._update_profile(chat_id, lambda p: replace(p, step=step))
 
     async def record_study(self, chat_id: int) -> Progress:
         """Record that the learner studied today (in their time zone)."""
-        profile = await self.profile(chat_id)
-        today = local_date(self._clock(), profile.tz or "UTC")
-        await self._repo.put_profile(
-            replace(profile, studied=record_study(profile.studied, today))
-        )
+
+        def studied_today(profile: ChatProfile) -> ChatProfile:
+            today = local_date(self._clock(), profile.tz or "UTC")
+            return replace(profile, studied=record_study(profile.studied, today))
+
+        await self._update_profile(chat_id, studied_today)
         return await self.progress(chat_id)
 
     def today(self, tz: str | None) -> date:
         """Today's date in ``tz``."""
         return local_date(self._clock(), tz or "UTC")
+
+    async def _update_profile(
+        self,
+        chat_id: int,
+        change: Callable[[ChatProfile], ChatProfile],
+        *,
+        is_group: bool = False,
+    ) -> ChatProfile:
+        """Apply ``change`` to the chat's profile and store it, with no lost concurrent update."""
+        async with self._profile_locks[chat_id % PROFILE_LOCKS]:
+            current = await self.profile(chat_id, is_group=is_group)
+            updated = change(current)
+            if updated != current:
+                await self._repo.put_profile(updated)
+            return updated
 
     # ----- delivery -----------------------------------------------------------------
 
@@ -344,13 +354,11 @@ class ReminderService:
         nudge = Nudge(job.chat_id, profile.is_group, profile.step, text, job.kind == "snooze")
         await self._sender(nudge)
         # The counter only rotates texts; the occurrence itself is recorded in _on_sent.
-        await self._repo.put_profile(replace(profile, nudge_counter=counter))
+        await self._update_profile(job.chat_id, lambda p: replace(p, nudge_counter=counter))
 
     async def _on_sent(self, job: Job) -> None:
         if job.kind == "snooze":
-            profile = await self.profile(job.chat_id)
-            if profile.snoozed_until is not None:
-                await self._repo.put_profile(replace(profile, snoozed_until=None))
+            await self._update_profile(job.chat_id, lambda p: replace(p, snoozed_until=None))
             return
         if job.reminder_id is not None:
             await self._repo.record_fired(job.chat_id, job.reminder_id, job.occurrence.isoformat())
@@ -358,8 +366,8 @@ class ReminderService:
 
     async def _on_failed(self, job: Job, exc: BaseException) -> None:
         log.warning("nudge to chat %d failed, will retry: %s", job.chat_id, exc)
-        if job.kind == "snooze":
-            self._dispatcher.schedule_once(job.chat_id, self._clock() + timedelta(minutes=1))
+        if job.kind == "snooze" and job.payload is None:  # retry a snoozed nudge once
+            self._dispatcher.schedule_once(job.chat_id, self._clock() + RETRY, "retry")
         self._dispatcher.mark_failed(job)
 
     async def _on_unreachable(self, job: Job, exc: BaseException) -> None:
