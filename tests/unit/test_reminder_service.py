@@ -1,0 +1,111 @@
+"""The reminder service over real storage, with a recording sender instead of Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot.delivery_errors import ChatUnreachable
+from bot.guide import load_guide
+from bot.reminders import LimitReached, Nudge, ReminderService
+from bot.schedule import ReminderSpec
+from storage.async_repository import AsyncRepository
+
+START = datetime(2026, 3, 2, 8, 59, 58, tzinfo=UTC)  # a Monday
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest_asyncio.fixture
+async def service(tmp_path: Path) -> AsyncIterator[ReminderService]:
+    guide = load_guide()
+    repository = await AsyncRepository.open(tmp_path / "data", shards=8)
+    found = ReminderService(
+        repository, guide.actions_by_step(), guide.group_prompts, clock=Clock()
+    )
+    yield found
+    await found.stop()
+    await repository.close()
+
+
+async def test_concurrent_profile_changes_are_all_kept(service: ReminderService) -> None:
+    await service.start(_ignore)
+    await asyncio.gather(
+        service.set_step(1, 3), service.record_study(1), service.pause(1, 2), service.snooze(1)
+    )
+    profile = await service.profile(1)
+    assert profile.step == 3
+    assert profile.studied == ("2026-03-02",)
+    assert profile.paused_until is not None and profile.snoozed_until is not None
+
+
+async def test_limit_of_five_reminders(service: ReminderService) -> None:
+    await service.start(_ignore)
+    for hour in range(5):
+        await service.add(1, ReminderSpec(hour, 0, frozenset({0}), "UTC"))
+    with pytest.raises(LimitReached):
+        await service.add(1, ReminderSpec(6, 0, frozenset({0}), "UTC"))
+    assert len(await service.list(1)) == 5
+
+
+async def test_nudges_rotate_and_record_the_occurrence(
+    service: ReminderService, tmp_path: Path
+) -> None:
+    sent: list[Nudge] = []
+    arrived = asyncio.Event()
+
+    async def record(nudge: Nudge) -> None:
+        sent.append(nudge)
+        arrived.set()
+
+    clock: Clock = service._clock  # type: ignore[assignment]
+    await service.start(record)
+    listed = await service.add(7, ReminderSpec(9, 0, frozenset(range(7)), "UTC"))
+    assert listed.next_due == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    texts = []
+    for day in range(3):
+        clock.now = START + timedelta(days=day, seconds=3)
+        arrived.clear()
+        service.dispatcher.wake()
+        await asyncio.wait_for(arrived.wait(), 5)
+        await asyncio.wait_for(service.outbox.join(), 5)
+        texts.append(sent[-1].text)
+    assert len(sent) == 3
+    assert texts[0] != texts[1] != texts[2]
+    stored = (await service.list(7))[0].reminder
+    assert stored.last_fired == datetime(2026, 3, 4, 9, 0, tzinfo=UTC).isoformat()
+
+
+async def test_unreachable_chat_is_deactivated(service: ReminderService) -> None:
+    gone = asyncio.Event()
+
+    async def blocked(nudge: Nudge) -> None:
+        gone.set()
+        raise ChatUnreachable("blocked")
+
+    await service.start(blocked)
+    await service.add(9, ReminderSpec(9, 0, frozenset(range(7)), "UTC"))
+    service._clock.now = START + timedelta(seconds=3)  # type: ignore[attr-defined]
+    service.dispatcher.wake()
+    await asyncio.wait_for(gone.wait(), 5)
+    await asyncio.wait_for(service.outbox.join(), 5)
+    assert service.outbox.stats.unreachable == 1
+    assert await service.is_blocked(9)
+    assert not (await service.list(9))[0].reminder.active
+    assert await service.reactivate(9) == 1
+    assert (await service.list(9))[0].reminder.active
+
+
+async def _ignore(nudge: Nudge) -> None:
+    return None
