@@ -47,7 +47,9 @@ async def plain_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await _answer(update, context, message.text)
         return
     question = _addressed_question(message, context.bot.username, context.bot.id)
-    if question is not None:
+    if question == "":
+        await reply(update, context, views.help_text(services(context).guide.sections))
+    elif question is not None:
         await _answer(update, context, question)
 
 
@@ -80,7 +82,7 @@ def _addressed_question(message: Message, username: str, bot_id: int) -> str | N
         return None
     for entity in mentions:
         text = text.replace(message.parse_entity(entity), " ")
-    return text.strip() or "help"
+    return text.strip()
 
 
 def register(app: Application) -> None:

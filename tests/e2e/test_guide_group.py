@@ -95,3 +95,10 @@ async def test_step_pager_works_in_a_group(coach: Coach) -> None:
     await coach.press(GROUP, BEN, overview, "page:step:3")
     edited = await coach.sim.next_edit(GROUP.id, overview.message_id)
     assert "Step 3 of 4" in edited.plain_text
+
+
+async def test_a_bare_mention_gets_the_help_page(coach: Coach) -> None:
+    sent = coach.sim.send_text(GROUP, BEN, f"@{BOT_USERNAME}")
+    reply = await coach.sim.next_message(GROUP.id)
+    assert "What I can do" in reply.plain_text
+    assert reply.reply_to_message_id == sent["message_id"]
