@@ -124,6 +124,7 @@ class ReminderService:
             snoozed = _parse(profile.snoozed_until)
             if snoozed is not None and not profile.blocked:
                 self._dispatcher.schedule_once(profile.chat_id, snoozed)
+        # One call: load() groups reminders by slot, so it computes each slot's time once.
         self._dispatcher.load(r for r in reminders if not r.paused)
         self._outbox.start()
         self._task = asyncio.create_task(self._dispatcher.run(), name="reminder-dispatcher")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -121,7 +122,14 @@ class AsyncRepository:
 
     async def load_all(self) -> tuple[list[ChatProfile], list[Reminder]]:
         """Return every profile and every reminder in one pass."""
-        return await self._run(self._repository.load_all)
+        # Decoding holds the GIL for long stretches; a shorter switch interval while it runs
+        # lets the event loop take the GIL back within about a millisecond.
+        previous = sys.getswitchinterval()
+        sys.setswitchinterval(min(previous, 0.001))
+        try:
+            return await self._run(self._repository.load_all)
+        finally:
+            sys.setswitchinterval(previous)
 
     async def counts(self) -> StorageCounts:
         """Return how many records are stored."""
