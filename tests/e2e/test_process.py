@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from bot.simulator import SimChat, SimUser
 from tests.fakeapi.server import FakeBotApiServer
 
 ROOT = Path(__file__).resolve().parents[2]
+NOT_SOURCE = (".git", ".venv", "build", "dist", "data", "*.egg-info", "__pycache__", ".*_cache")
 ANN = SimUser(5001, "Ann", "ann")
 
 
@@ -109,6 +111,8 @@ def test_console_chat_runs_from_any_folder(tmp_path: Path) -> None:
 
 
 def test_installed_package_ships_its_content(tmp_path: Path) -> None:
+    source = tmp_path / "clone"  # build from a copy, so the build leaves nothing in the tree
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCE))
     target = tmp_path / "site"
     subprocess.run(
         [
@@ -121,7 +125,7 @@ def test_installed_package_ships_its_content(tmp_path: Path) -> None:
             "--no-build-isolation",
             "--target",
             str(target),
-            str(ROOT),
+            str(source),
         ],
         check=True,
         capture_output=True,
