@@ -89,9 +89,9 @@ def build_application(
     if settings.api_base_url:
         builder = builder.base_url(settings.api_base_url)
     if rate_limiter:
-        # One send every 1/29 s: PTB's default (30 per second) lets bursts of 30 through,
+        # One send every 1/29.5 s: PTB's default (30 per second) lets bursts of 30 through,
         # which Telegram's sliding window answers with 429 and a pause for every sender.
-        limiter = AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 29, max_retries=3)
+        limiter = AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 29.5, max_retries=3)
         builder = builder.rate_limiter(limiter)
     if request is not None:
         builder = builder.request(request)
