@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import functools
+import re
 from typing import cast
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyParameters,
+    Update,
+)
 from telegram.constants import ChatType, MessageLimit
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
@@ -59,6 +67,24 @@ def split_html(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str
     if current:
         parts.append(current)
     return [part for part in parts if part.strip()]
+
+
+STALE_BUTTON = "This button is no longer valid. Send /start for the menu."
+
+
+async def pressed(
+    update: Update, pattern: re.Pattern[str]
+) -> tuple[CallbackQuery, int, re.Match[str]] | None:
+    """Return the button's query, chat id and parsed data; answer stale or forged data, None."""
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None:
+        return None
+    match = pattern.match(query.data or "")
+    if match is None:
+        await query.answer(STALE_BUTTON)
+        return None
+    return query, chat.id, match
 
 
 def is_group(update: Update) -> bool:

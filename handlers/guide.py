@@ -8,10 +8,9 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from handlers import views
-from handlers.common import edit, reply, services
+from handlers.common import STALE_BUTTON, edit, reply, services
 
 _PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-STALE_BUTTON = "This button is no longer valid. Send /start for the menu."
 _TOPIC_DATA = re.compile(r"^(show|page):([a-z]+(?::[A-Za-z0-9]+)?)$")
 
 

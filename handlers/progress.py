@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from handlers import reminder_views as rv
-from handlers.common import edit, reply, services
-from handlers.reminders import STALE, reminder_service
+from handlers.common import STALE_BUTTON, edit, pressed, reply, services
+from handlers.reminders import reminder_service
 from handlers.views import View
 
 _PROGRESS = re.compile(r"^pg:(done|[1-9])$")
@@ -36,48 +36,43 @@ async def done(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def progress_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Change the current step or record today's study from /progress."""
-    query = update.callback_query
-    chat = update.effective_chat
-    if query is None or chat is None:
+    found = await pressed(update, _PROGRESS)
+    if found is None:
         return
-    match = _PROGRESS.match(query.data or "")
+    query, chat_id, match = found
     guide = services(context).guide
-    if match is None or (match.group(1) != "done" and guide.step(int(match.group(1))) is None):
-        await query.answer(STALE)
+    if match.group(1) != "done" and guide.step(int(match.group(1))) is None:
+        await query.answer(STALE_BUTTON)
         return
     service = reminder_service(context)
     if match.group(1) == "done":
-        await service.record_study(chat.id)
+        await service.record_study(chat_id)
         await query.answer("Recorded. Well done!")
     else:
-        await service.set_step(chat.id, int(match.group(1)))
+        await service.set_step(chat_id, int(match.group(1)))
         await query.answer(f"You're on step {match.group(1)} now.")
-    await edit(update, rv.progress(guide, await service.progress(chat.id)))
+    await edit(update, rv.progress(guide, await service.progress(chat_id)))
 
 
 async def nudge_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer a nudge: Studied ✅, Snooze 1 h or Skip today."""
-    query = update.callback_query
-    chat = update.effective_chat
-    if query is None or chat is None:
+    found = await pressed(update, _NUDGE)
+    if found is None:
         return
-    match = _NUDGE.match(query.data or "")
-    if match is None:
-        await query.answer(STALE)
-        return
+    query, chat_id, match = found
     service = reminder_service(context)
     action = match.group(1)
     if action == "done":
-        found = await service.record_study(chat.id)
+        found = await service.record_study(chat_id)
         await query.answer("Recorded. Well done!")
         await edit(update, View(_well_done(found.streak)))
     elif action == "snooze":
-        at = await service.snooze(chat.id)
+        at = await service.snooze(chat_id)
         await query.answer("OK, I'll remind you again in an hour.")
         await edit(update, View(f"😴 Snoozed until {at:%H:%M} UTC."))
     else:
-        profile = await service.profile(chat.id)
-        await service.skip_today(chat.id, profile.tz or "UTC")
+        profile = await service.profile(chat_id)
+        await service.skip_today(chat_id, profile.tz or "UTC")
         await query.answer("OK, no more nudges today.")
         await edit(update, View("⏭ Skipped today. See you next time!"))
 

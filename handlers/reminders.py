@@ -22,7 +22,7 @@ from bot.reminders import MAX_PAUSE_DAYS, LimitReached, ReminderService
 from bot.schedule import ScheduleInputError, parse_remind_args, parse_time, parse_zone
 from bot.schedule_parse import ReminderSpec
 from handlers import reminder_views as rv
-from handlers.common import edit, is_group, reply, services
+from handlers.common import edit, is_group, pressed, reply, services
 from handlers.views import View, e
 
 AWAITING_TIME = "remind_awaiting_time"
@@ -157,29 +157,25 @@ async def list_reminders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 @group_admins_only
 async def manage_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Pause, resume or delete one reminder from the /reminders list."""
-    query = update.callback_query
-    chat = update.effective_chat
-    if query is None or chat is None:
+    found = await pressed(update, _MANAGE)
+    if found is None:
         return
-    match = _MANAGE.match(query.data or "")
-    if match is None:
-        await query.answer(STALE)
-        return
+    query, chat_id, match = found
     service = reminder_service(context)
     action, reminder_id = match.groups()
     if action == "del":
-        done = await service.delete(chat.id, reminder_id)
+        done = await service.delete(chat_id, reminder_id)
         note = "Reminder deleted." if done else "That reminder is already gone."
     else:
-        changed = await service.set_paused(chat.id, reminder_id, paused=action == "off")
+        changed = await service.set_paused(chat_id, reminder_id, paused=action == "off")
         note = (
             "That reminder is already gone."
             if changed is None
             else ("Reminder paused." if action == "off" else "Reminder resumed.")
         )
     await query.answer(note)
-    items = await service.list(chat.id)
-    await edit(update, rv.reminder_list(items, service.paused_until(chat.id)))
+    items = await service.list(chat_id)
+    await edit(update, rv.reminder_list(items, service.paused_until(chat_id)))
 
 
 @group_admins_only

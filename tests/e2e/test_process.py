@@ -25,16 +25,24 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def test_missing_token_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot"],
-        cwd=tmp_path,
-        env=clean_env(),
+def run_bot(
+    folder: Path, env: dict[str, str], *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m bot ARGS`` in ``folder`` to the end and return the finished process."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=folder,
+        env=env,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
+
+
+def test_missing_token_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
+    result = run_bot(tmp_path, clean_env())
     assert result.returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in result.stderr and "@BotFather" in result.stderr
     assert "Traceback" not in result.stderr
@@ -43,15 +51,7 @@ def test_missing_token_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
 
 def test_malformed_token_is_refused(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=not-a-token\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "bot"],
-        cwd=tmp_path,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_bot(tmp_path, clean_env())
     assert result.returncode == 2
     assert "does not look like a bot token" in result.stderr
     assert "not-a-token" not in result.stderr
@@ -94,15 +94,8 @@ async def test_bot_process_answers_then_stops_cleanly_on_sigterm(
 
 
 def test_console_chat_runs_from_any_folder(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "chat"],
-        cwd=tmp_path,
-        env=clean_env(),
-        input="/salary\nhow long does it take\n/quit\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    result = run_bot(
+        tmp_path, clean_env(), "chat", stdin="/salary\nhow long does it take\n/quit\n"
     )
     assert result.returncode == 0, result.stderr
     assert "$50,250" in result.stdout
@@ -150,16 +143,7 @@ def test_installed_package_ships_its_content(tmp_path: Path) -> None:
     path, steps = where.stdout.split()
     assert Path(path).is_relative_to(target)
     assert steps == "4"
-    chat = subprocess.run(
-        [sys.executable, "-m", "bot", "chat"],
-        cwd=elsewhere,
-        env=env,
-        input="/certs cpc\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    chat = run_bot(elsewhere, env, "chat", stdin="/certs cpc\n")
     assert chat.returncode == 0, chat.stderr
     assert "Certified Professional Coder" in chat.stdout
 
@@ -192,15 +176,7 @@ def test_unreachable_bot_api_is_one_clear_line(tmp_path: Path) -> None:
         TELEGRAM_API_BASE_URL="http://127.0.0.1:9/bot",
         DATA_DIR=str(tmp_path / "data"),
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "bot"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_bot(tmp_path, env)
     assert result.returncode == 1
     assert "cannot reach the Bot API" in result.stderr
     assert "AAHfakeTokenForTests" not in result.stderr
