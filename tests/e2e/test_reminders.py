@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -210,6 +211,7 @@ async def test_blocked_user_is_deactivated_and_offered_resume_on_start(coach: Co
     service = services(coach).reminders
     assert service is not None
     await coach.sim.wait_for(lambda: service.outbox.stats.unreachable >= 1, timeout=10)
+    await asyncio.wait_for(service.outbox.join(), 10)  # the deactivation callback has run
     assert await service.is_blocked(CHAT.id)
     assert not (await stored_reminders(coach, CHAT.id))[0].reminder.active
     coach.sim.unblock(CHAT)
