@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, ContextTypes, filters
 
-from handlers.common import reply, services
+from handlers.common import command, reply, services
 from handlers.views import View
 
 
@@ -37,4 +37,4 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add the operator commands (private chats only)."""
-    app.add_handler(CommandHandler("stats", stats, filters=filters.ChatType.PRIVATE))
+    app.add_handler(command("stats", stats, filters.ChatType.PRIVATE))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Awaitable, Callable
 from typing import cast
 
 from telegram import (
@@ -16,12 +17,13 @@ from telegram import (
 )
 from telegram.constants import ChatType, MessageLimit
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
+from telegram.ext import CommandHandler, ContextTypes, filters
 
 from bot.services import Services
 from handlers.views import Buttons, View
 
 SERVICES_KEY = "services"
+NEW_MESSAGES = filters.UpdateType.MESSAGE
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -85,6 +87,16 @@ async def pressed(
         await query.answer(STALE_BUTTON)
         return None
     return query, chat.id, match
+
+
+def command(
+    names: str | list[str],
+    callback: Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]],
+    only: filters.BaseFilter | None = None,
+) -> CommandHandler:  # type: ignore[type-arg]
+    """A command handler for new messages only: an edited /remind must not set a second one."""
+    chosen = NEW_MESSAGES if only is None else NEW_MESSAGES & only
+    return CommandHandler(names, callback, filters=chosen)
 
 
 def is_group(update: Update) -> bool:

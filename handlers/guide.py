@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from handlers import views
-from handlers.common import STALE_BUTTON, edit, reply, services
+from handlers.common import STALE_BUTTON, command, edit, reply, services
 
 _PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _TOPIC_DATA = re.compile(r"^(show|page):([a-z]+(?::[A-Za-z0-9]+)?)$")
@@ -121,11 +121,11 @@ def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
 
 def register(app: Application, section_commands: list[str]) -> None:
     """Add the guide's command and button handlers."""
-    app.add_handler(CommandHandler("start", start))
-    app.add_handler(CommandHandler("help", help_command))
-    app.add_handler(CommandHandler("steps", steps))
-    app.add_handler(CommandHandler("certs", certs))
-    app.add_handler(CommandHandler("faq", faq))
-    app.add_handler(CommandHandler("sources", sources))
-    app.add_handler(CommandHandler(section_commands, section))
+    app.add_handler(command("start", start))
+    app.add_handler(command("help", help_command))
+    app.add_handler(command("steps", steps))
+    app.add_handler(command("certs", certs))
+    app.add_handler(command("faq", faq))
+    app.add_handler(command("sources", sources))
+    app.add_handler(command(section_commands, section))
     app.add_handler(CallbackQueryHandler(topic_button, pattern=r"^(show|page):"))

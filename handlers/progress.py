@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from handlers import reminder_views as rv
-from handlers.common import STALE_BUTTON, edit, pressed, reply, services
+from handlers.common import STALE_BUTTON, command, edit, pressed, reply, services
 from handlers.reminders import reminder_service
 from handlers.views import View
 
@@ -84,7 +84,7 @@ def _well_done(streak: int) -> str:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add the progress commands and the nudge buttons."""
-    app.add_handler(CommandHandler("progress", progress))
-    app.add_handler(CommandHandler("done", done))
+    app.add_handler(command("progress", progress))
+    app.add_handler(command("done", done))
     app.add_handler(CallbackQueryHandler(progress_button, pattern=r"^pg:"))
     app.add_handler(CallbackQueryHandler(nudge_button, pattern=r"^ng:"))

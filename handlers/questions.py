@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatType
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.answers import Answer
 from bot.guide import Guide
 from handlers import views
-from handlers.common import reply, services
+from handlers.common import NEW_MESSAGES, command, reply, services
 from handlers.views import SHOW, View, button, e
 
 
@@ -87,6 +87,8 @@ def _addressed_question(message: Message, username: str, bot_id: int) -> str | N
 
 def register(app: Application) -> None:
     """Add the question handlers; call after every command handler."""
-    app.add_handler(CommandHandler("ask", ask))
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, plain_text))
-    app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command))
+    app.add_handler(command("ask", ask))
+    app.add_handler(MessageHandler(NEW_MESSAGES & filters.TEXT & ~filters.COMMAND, plain_text))
+    app.add_handler(
+        MessageHandler(NEW_MESSAGES & filters.COMMAND & filters.ChatType.PRIVATE, unknown_command)
+    )

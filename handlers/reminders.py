@@ -12,7 +12,6 @@ from telegram.ext import (
     Application,
     ApplicationHandlerStop,
     CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
     MessageHandler,
     filters,
@@ -22,7 +21,7 @@ from bot.reminders import MAX_PAUSE_DAYS, LimitReached, ReminderService
 from bot.schedule import ScheduleInputError, parse_remind_args, parse_time, parse_zone
 from bot.schedule_parse import ReminderSpec
 from handlers import reminder_views as rv
-from handlers.common import edit, is_group, pressed, reply, services
+from handlers.common import NEW_MESSAGES, command, edit, is_group, pressed, reply, services
 from handlers.views import View, e
 
 AWAITING_TIME = "remind_awaiting_time"
@@ -323,18 +322,20 @@ def _parse_flow(data: str) -> tuple[str, bool, int | None, int | None] | None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add the reminder commands and buttons."""
-    app.add_handler(CommandHandler("remind", remind))
-    app.add_handler(CommandHandler("reminders", list_reminders))
-    app.add_handler(CommandHandler("timezone", timezone))
-    app.add_handler(CommandHandler("pause", pause))
-    app.add_handler(CommandHandler("resume", resume))
-    app.add_handler(CommandHandler("stopreminders", stop_reminders))
+    app.add_handler(command("remind", remind))
+    app.add_handler(command("reminders", list_reminders))
+    app.add_handler(command("timezone", timezone))
+    app.add_handler(command("pause", pause))
+    app.add_handler(command("resume", resume))
+    app.add_handler(command("stopreminders", stop_reminders))
     app.add_handler(CallbackQueryHandler(flow_button, pattern=r"^rf:"))
     app.add_handler(CallbackQueryHandler(manage_button, pattern=r"^rm:"))
     app.add_handler(CallbackQueryHandler(stop_button, pattern=r"^stop:"))
     app.add_handler(CallbackQueryHandler(resume_after_block, pattern=r"^back:on$"))
     # Runs before the question handlers (group -1) and stops them when it used the text.
     app.add_handler(
-        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, typed_time),
+        MessageHandler(
+            NEW_MESSAGES & filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, typed_time
+        ),
         group=-1,
     )

@@ -102,6 +102,20 @@ class SimulatorControls(SimulatorRecords):
         )
         return self._push("message", message)
 
+    def edit_text(
+        self, chat: SimChat, user: SimUser, message_id: int, text: str
+    ) -> dict[str, Any]:
+        """The user edits their earlier message; returns the edited Message the bot receives."""
+        message = self.world.message(chat.id, message_id)
+        if message is None or message.get("from", {}).get("id") != user.id:
+            raise ValueError(f"{user.id} has no message {message_id} in chat {chat.id} to edit")
+        message["text"] = text
+        message["edit_date"] = int(time.time())
+        message.pop("entities", None)
+        if entities := user_text_entities(text):
+            message["entities"] = entities
+        return self._push("edited_message", message)
+
     def press_button(
         self,
         chat: SimChat,

@@ -285,3 +285,12 @@ async def test_group_nudge_is_a_general_prompt(coach: Coach) -> None:
     nudge: SentMessage = await coach.sim.next_message(GROUP.id, timeout=10)
     assert "Study time!" in nudge.plain_text
     assert "step 1" not in nudge.plain_text
+
+
+async def test_editing_a_remind_message_sets_no_second_reminder(coach: Coach) -> None:
+    sent = coach.sim.send_text(CHAT, ANN, "/remind 08:00 daily UTC")
+    await coach.sim.next_message(CHAT.id)
+    coach.sim.edit_text(CHAT, ANN, sent["message_id"], "/remind 09:00 daily UTC")
+    await coach.settle()
+    assert coach.sim.unread_messages(CHAT.id) == []
+    assert len(await stored_reminders(coach, CHAT.id)) == 1
