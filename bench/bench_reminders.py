@@ -118,7 +118,7 @@ def timed(label: str, original: Callable[..., Any]) -> Callable[..., Any]:
 
 async def measure_scale(data_dir: Path, count: int, now: datetime) -> None:
     """Targets 1, 3 and 4 with ``count`` subscribers stored (start-up phases timed by wrappers)."""
-    Repository.load_all = timed("storage load (worker thread)", Repository.load_all)  # type: ignore[method-assign]
+    Repository.load_schedule = timed("storage load (worker thread)", Repository.load_schedule)  # type: ignore[method-assign]
     ReminderDispatcher.load = timed(INDEX, ReminderDispatcher.load)  # type: ignore[method-assign]
     async with FakeBotApiServer() as server:
         for chat_id in range(FIRST_CHAT, FIRST_CHAT + count):  # catch-up nudges get delivered

@@ -115,7 +115,7 @@ class ReminderService:
     async def start(self, sender: NudgeSender) -> None:
         """Rebuild the schedule from storage and start delivering."""
         self._sender = sender
-        profiles, reminders = await self._repo.load_all()
+        profiles, reminders = await self._repo.load_schedule()
         now = self._clock()
         for profile in profiles:
             until = _parse(profile.paused_until)
@@ -124,11 +124,14 @@ class ReminderService:
             snoozed = _parse(profile.snoozed_until)
             if snoozed is not None and not profile.blocked:
                 self._dispatcher.schedule_once(profile.chat_id, snoozed)
-        # One call: load() groups reminders by slot, so it computes each slot's time once.
-        self._dispatcher.load(r for r in reminders if not r.paused)
+        # One call, since load() groups reminders by slot and computes each slot's time once;
+        # on a worker thread, so the event loop stays responsive. Nothing else touches the
+        # dispatcher before run() starts below.
+        active = [r for r in reminders if not r.paused]
+        await asyncio.to_thread(self._dispatcher.load, active)
         self._outbox.start()
         self._task = asyncio.create_task(self._dispatcher.run(), name="reminder-dispatcher")
-        log.info("reminders loaded: %d reminders, %d chats", len(reminders), len(profiles))
+        log.info("reminders loaded: %d reminders", len(reminders))
 
     async def stop(self) -> None:
         """Stop firing and let in-flight sends finish (briefly)."""

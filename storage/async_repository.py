@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -122,14 +121,11 @@ class AsyncRepository:
 
     async def load_all(self) -> tuple[list[ChatProfile], list[Reminder]]:
         """Return every profile and every reminder in one pass."""
-        # Decoding holds the GIL for long stretches; a shorter switch interval while it runs
-        # lets the event loop take the GIL back within about a millisecond.
-        previous = sys.getswitchinterval()
-        sys.setswitchinterval(min(previous, 0.001))
-        try:
-            return await self._run(self._repository.load_all)
-        finally:
-            sys.setswitchinterval(previous)
+        return await self._run(self._repository.load_all)
+
+    async def load_schedule(self) -> tuple[list[ChatProfile], list[Reminder]]:
+        """Return every reminder and the profiles that are paused or have a snooze."""
+        return await self._run(self._repository.load_schedule)
 
     async def counts(self) -> StorageCounts:
         """Return how many records are stored."""

@@ -360,3 +360,18 @@ async def test_async_close_waits_for_writes_submitted_before_it(data_dir: Path) 
         await repository.get_profile(1)
     with Repository.open(data_dir) as reopened:
         assert len(reopened.all_reminders()) == 40
+
+
+def test_load_schedule_returns_reminders_and_only_paused_or_snoozed_profiles(
+    tmp_path: Path,
+) -> None:
+    with Repository.open(tmp_path / "data", shards=4) as repository:
+        repository.put_profile(ChatProfile(chat_id=1))
+        repository.put_profile(ChatProfile(chat_id=2, paused_until="2026-12-01T00:00:00+00:00"))
+        repository.put_profile(ChatProfile(chat_id=3, snoozed_until="2026-12-01T00:00:00+00:00"))
+        repository.add_reminder(
+            Reminder(id="aaaa0001", chat_id=1, hour=7, minute=0, days=frozenset({0}), tz="UTC")
+        )
+        profiles, reminders = repository.load_schedule()
+    assert sorted(p.chat_id for p in profiles) == [2, 3]
+    assert [r.id for r in reminders] == ["aaaa0001"]
