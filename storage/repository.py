@@ -46,6 +46,7 @@ __all__ = [
 
 DEFAULT_SHARDS = 1024
 DEFAULT_CACHED_SHARDS = 8
+YIELD_EVERY_RECORDS = 200  # while loading, let other threads run this often
 ITEMS_KEY = "items"  # a chat's reminders document: {"items": [reminder, ...]}
 
 Result = TypeVar("Result")
@@ -307,6 +308,7 @@ class Repository:
         profile_list: list[ChatProfile] = []
         reminder_list: list[Reminder] = []
         pool: StringPool = {}
+        yielded_at = 0
         with self._lock, _collector_paused():
             self._ensure_open()
             for index in range(self._shards.count):
@@ -320,9 +322,12 @@ class Repository:
                     raise
                 self._recount(shard)
                 self._shards.touched(shard)
-                # Hand the GIL to other threads (the event loop) between shards; without
-                # this the loop waited up to 100+ ms at a time while a large store loaded.
-                time.sleep(0)
+                loaded = len(profile_list) + len(reminder_list)
+                if loaded - yielded_at >= YIELD_EVERY_RECORDS:
+                    # Hand the GIL to other threads (the event loop); without this the loop
+                    # waited up to 100+ ms at a time while a large store loaded.
+                    time.sleep(0)
+                    yielded_at = loaded
         return profile_list, reminder_list
 
     @staticmethod
