@@ -39,7 +39,7 @@ ZONES = "America/New_York America/Chicago America/Denver America/Los_Angeles UTC
 ZONES += "Europe/London Europe/Berlin Asia/Kolkata Asia/Manila Australia/Sydney".split()
 DAY_SETS = (EVERY_DAY, WEEKDAYS, frozenset({0, 2, 4}), frozenset({1, 3}), frozenset({5, 6}))
 Window = tuple[float, float]  # perf_counter start, end
-INDEX = "index build (event loop)"
+INDEX = "index build (worker thread)"
 PHASES: dict[str, Window] = {}
 STALLS: list[Window] = []
 
