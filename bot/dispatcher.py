@@ -265,12 +265,9 @@ class ReminderDispatcher:
 
     def mark_sent(self, job: Job) -> None:
         """Record a delivered occurrence and schedule the reminder's next one after it."""
-        if job.kind != "scheduled" or job.reminder_id is None:
+        reminder = self._take_in_flight(job)
+        if reminder is None:
             return
-        if self._in_flight.get(job.reminder_id) != job.occurrence:
-            return
-        del self._in_flight[job.reminder_id]
-        reminder = self._reminders[job.reminder_id]
         known = _parse_utc(reminder.last_fired)
         if known is None or known < job.occurrence:
             reminder = replace(reminder, last_fired=job.occurrence.isoformat())
@@ -282,14 +279,20 @@ class ReminderDispatcher:
 
         Once the occurrence is older than the grace period the next pass skips it.
         """
-        if job.kind != "scheduled" or job.reminder_id is None:
+        reminder = self._take_in_flight(job)
+        if reminder is None:
             return
-        if self._in_flight.get(job.reminder_id) != job.occurrence:
-            return
-        del self._in_flight[job.reminder_id]
-        reminder = self._reminders[job.reminder_id]
         retry_at = max(self._now() + self._retry_delay, job.occurrence)
         self._place(reminder.id, (retry_at, job.occurrence, self._slot(reminder)))
+
+    def _take_in_flight(self, job: Job) -> Reminder | None:
+        """End a scheduled job's in-flight state; None if its outcome is stale or not ours."""
+        if job.kind != "scheduled" or job.reminder_id is None:
+            return None
+        if self._in_flight.get(job.reminder_id) != job.occurrence:
+            return None
+        del self._in_flight[job.reminder_id]
+        return self._reminders[job.reminder_id]
 
     async def run(self) -> None:
         """Fire due work until ``stop()``: sleep until the earliest due time or a change."""

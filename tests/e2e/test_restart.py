@@ -10,7 +10,6 @@ from pathlib import Path
 from telegram.ext import Application
 
 from bot.app import build_application, running
-from bot.services import Services
 from bot.simulator import SimChat, SimUser
 from handlers.common import SERVICES_KEY
 from tests.conftest import FakeClock, settings_for
@@ -30,6 +29,20 @@ async def bot_run(
         yield app
 
 
+async def remind_next_minute(server: FakeBotApiServer, clock: FakeClock, seconds: float) -> None:
+    """Set a daily reminder for the next whole minute, which the clock puts ``seconds`` away."""
+    minute = clock.set_seconds_before_next_minute(seconds)
+    server.sim.send_text(CHAT, ANN, f"/remind {minute:%H:%M} daily UTC")
+    reply = await server.sim.next_message(CHAT.id)
+    assert "Reminder set" in reply.plain_text
+
+
+async def no_nudge_in_flight(server: FakeBotApiServer, app: Application) -> None:  # type: ignore[type-arg]
+    """Wait until every nudge sent has also been recorded as sent."""
+    service = app.bot_data[SERVICES_KEY].reminders
+    await server.sim.wait_for(lambda: service.dispatcher.in_flight() == 0, timeout=5)
+
+
 def nudges(server: FakeBotApiServer) -> list[str]:
     return [
         m.plain_text for m in server.sim.messages_to(CHAT.id) if "Time to study" in m.plain_text
@@ -42,17 +55,13 @@ async def test_nudge_missed_during_downtime_is_sent_once_after_restart(
     clock = FakeClock()
     data_dir = tmp_path / "data"
     async with bot_run(fake_api, data_dir, clock):
-        minute = clock.set_seconds_before_next_minute(30)
-        fake_api.sim.send_text(CHAT, ANN, f"/remind {minute:%H:%M} daily UTC")
-        reply = await fake_api.sim.next_message(CHAT.id)
-        assert "Reminder set" in reply.plain_text
+        await remind_next_minute(fake_api, clock, 30)
     clock.advance(timedelta(minutes=5))  # the bot was down when the reminder fell due
     async with bot_run(fake_api, data_dir, clock) as app:
         nudge = await fake_api.sim.next_message(CHAT.id, timeout=10)
         assert "Time to study" in nudge.plain_text
         await barrier(fake_api.sim)
-        service = app.bot_data[SERVICES_KEY].reminders
-        await fake_api.sim.wait_for(lambda: service.dispatcher.in_flight() == 0, timeout=5)
+        await no_nudge_in_flight(fake_api, app)
     async with bot_run(fake_api, data_dir, clock):
         await barrier(fake_api.sim)
     assert len(nudges(fake_api)) == 1
@@ -64,13 +73,10 @@ async def test_restart_right_after_a_nudge_does_not_repeat_it(
     clock = FakeClock()
     data_dir = tmp_path / "data"
     async with bot_run(fake_api, data_dir, clock) as app:
-        minute = clock.set_seconds_before_next_minute(2)
-        fake_api.sim.send_text(CHAT, ANN, f"/remind {minute:%H:%M} daily UTC")
-        await fake_api.sim.next_message(CHAT.id)
-        await fake_api.sim.next_message(CHAT.id, timeout=10)
-        services: Services = app.bot_data[SERVICES_KEY]
-        assert services.reminders is not None
-        await fake_api.sim.wait_for(lambda: services.reminders.dispatcher.in_flight() == 0, 5)
+        await remind_next_minute(fake_api, clock, 2)
+        nudge = await fake_api.sim.next_message(CHAT.id, timeout=10)
+        assert "Time to study" in nudge.plain_text
+        await no_nudge_in_flight(fake_api, app)
     for _ in range(2):
         async with bot_run(fake_api, data_dir, clock):
             await barrier(fake_api.sim)
@@ -83,9 +89,7 @@ async def test_nudge_older_than_the_grace_period_is_skipped(
     clock = FakeClock()
     data_dir = tmp_path / "data"
     async with bot_run(fake_api, data_dir, clock):
-        minute = clock.set_seconds_before_next_minute(30)
-        fake_api.sim.send_text(CHAT, ANN, f"/remind {minute:%H:%M} daily UTC")
-        await fake_api.sim.next_message(CHAT.id)
+        await remind_next_minute(fake_api, clock, 30)
     clock.advance(timedelta(hours=2))
     async with bot_run(fake_api, data_dir, clock) as app:
         await barrier(fake_api.sim)
