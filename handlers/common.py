@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import cast
@@ -16,7 +17,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, MessageLimit
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import CommandHandler, ContextTypes, filters
 
 from bot.services import Services
@@ -72,6 +73,18 @@ def split_html(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str
 
 
 STALE_BUTTON = "This button is no longer valid. Send /start for the menu."
+log = logging.getLogger(__name__)
+
+
+async def answer(query: CallbackQuery, text: str | None = None, *, show_alert: bool = False) -> None:
+    """Answer a callback query, best effort: a query too old or already answered is logged.
+
+    Answering only stops the client's spinner; what the press does must never depend on it.
+    """
+    try:
+        await query.answer(text, show_alert=show_alert)
+    except TelegramError as exc:
+        log.info("could not answer callback query: %s", exc)
 
 
 async def pressed(
@@ -84,7 +97,7 @@ async def pressed(
         return None
     match = pattern.match(query.data or "")
     if match is None:
-        await query.answer(STALE_BUTTON)
+        await answer(query, STALE_BUTTON)
         return None
     return query, chat.id, match
 

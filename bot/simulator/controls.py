@@ -87,6 +87,15 @@ class SimulatorControls(SimulatorRecords):
         self._changes.notify_all()
         return copy.deepcopy(payload)
 
+    def push_update(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Deliver a raw update of ``kind`` (any payload, even one Telegram would never send).
+
+        A ``callback_query`` payload with an ``id`` is registered, so the bot may answer it.
+        """
+        if kind == "callback_query" and "id" in payload:
+            self._open_callback_queries[str(payload["id"])] = copy.deepcopy(payload)
+        return self._push(kind, payload)
+
     def send_text(
         self, chat: SimChat, user: SimUser, text: str, *, reply_to_message_id: int | None = None
     ) -> dict[str, Any]:
