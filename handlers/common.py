@@ -76,7 +76,9 @@ STALE_BUTTON = "This button is no longer valid. Send /start for the menu."
 log = logging.getLogger(__name__)
 
 
-async def answer(query: CallbackQuery, text: str | None = None, *, show_alert: bool = False) -> None:
+async def answer(
+    query: CallbackQuery, text: str | None = None, *, show_alert: bool = False
+) -> None:
     """Answer a callback query, best effort: a query too old or already answered is logged.
 
     Answering only stops the client's spinner; what the press does must never depend on it.
