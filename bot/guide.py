@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -99,6 +99,11 @@ class Guide:
     certifications: tuple[Certification, ...]
     faqs: tuple[Faq, ...]
     group_prompts: tuple[str, ...]
+    # Phrases naming facts people ask for that the guide does not give (lower case).
+    not_covered: tuple[str, ...] = ()
+    # Extra ranking keywords for the topics built from the data (``steps``, ``certs``,
+    # ``cert:CPC``, ``sources``): pairs of (topic key, keywords).
+    topic_keywords: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def section(self, section_id: str) -> Section:
         """Return the section with this id."""
@@ -183,6 +188,14 @@ class Guide:
                 ("sources", "references", "links", "citations", "bls"),
             )
         )
+        extra = dict(self.topic_keywords)
+        if extra:
+            topics = [
+                replace(topic, keywords=topic.keywords + extra[topic.key])
+                if topic.key in extra
+                else topic
+                for topic in topics
+            ]
         return tuple(topics)
 
 
@@ -302,7 +315,7 @@ def _build_guide(root: _Reader) -> Guide:
     _check_unique("certifications[].code", [c.code for c in certifications])
     _check_unique("faqs[].id", [f.id for f in faqs])
     synonyms = tuple(tuple(word.lower() for word in group) for group in _synonym_groups(meta))
-    return Guide(
+    guide = Guide(
         title=meta.text("title"),
         publisher=meta.text("publisher"),
         publisher_about=meta.text("publisher_about"),
@@ -314,7 +327,21 @@ def _build_guide(root: _Reader) -> Guide:
         certifications=certifications,
         faqs=faqs,
         group_prompts=root.table_("nudges").texts("group_prompts"),
+        not_covered=tuple(p.lower() for p in meta.texts("not_covered", required=False)),
+        topic_keywords=_topic_keywords(meta),
     )
+    unknown = {key for key, _ in guide.topic_keywords} - {t.key for t in guide.topics()}
+    if unknown:
+        raise GuideError(f"field 'meta.topic_keywords' names unknown topics: {sorted(unknown)}")
+    return guide
+
+
+def _topic_keywords(meta: _Reader) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    value = meta.table.get("topic_keywords", {})
+    if not isinstance(value, dict):
+        raise GuideError("field 'meta.topic_keywords' must be a table of lists of words")
+    table = _Reader(value, f"{meta.where}.topic_keywords")
+    return tuple((key, table.texts(key)) for key in value)
 
 
 def _section(r: _Reader, source_ids: set[str]) -> Section:

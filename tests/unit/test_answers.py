@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answers import QuestionIndex
+from bot.answers import Answer, QuestionIndex
 from bot.guide import load_guide
 
 
@@ -89,3 +89,67 @@ def test_search_returns_ranked_topics(index: QuestionIndex) -> None:
     assert 1 < len(matches) <= 10
     scores = [match.score for match in matches]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_answer_keeps_its_three_positional_fields() -> None:
+    answer = Answer(None, 0.0, ())
+    assert answer.covered is True and answer.passage is None
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("what does CBCS stand for", "cert:CBCS"),
+        ("when should I go for the CPC", "cert:CPC"),
+        ("what does COC mean", "cert:COC"),
+        ("CCA or CBCS, which one?", "step:2"),
+        ("what is the last step", "step:4"),
+        ("tell me about step 3", "step:3"),
+        ("what is medical coding", "about"),
+    ],
+)
+def test_a_named_certification_or_step_lands_on_its_topic(
+    index: QuestionIndex, question: str, expected: str
+) -> None:
+    answer = index.answer(question)
+    assert answer.best is not None and answer.best.key == expected
+    assert answer.covered
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        ("what year is the pay data from", "May 2024"),
+        ("who runs the CCA exam", "AHIMA"),
+        ("who offers the cbcs", "National Healthcareer Association"),
+        ("how long does it take", "18 months to 4.5 years"),
+    ],
+)
+def test_a_narrow_question_gets_the_passage_that_answers_it(
+    index: QuestionIndex, question: str, words: str
+) -> None:
+    answer = index.answer(question)
+    assert answer.passage is not None and words in answer.passage
+
+
+def test_a_passage_is_verbatim_from_the_best_topic(index: QuestionIndex) -> None:
+    answer = index.answer("what does the bls say about coders' pay")
+    assert answer.best is not None and answer.passage is not None
+    assert answer.passage in f"{answer.best.summary} {answer.best.text}"
+
+
+def test_suggestions_never_repeat_the_best_topic(index: QuestionIndex) -> None:
+    answer = index.answer("how much do coders make")
+    assert answer.best is not None
+    assert answer.best not in answer.suggestions and len(answer.suggestions) <= 3
+
+
+def test_a_gap_in_the_guide_is_flagged_with_the_nearest_topics(index: QuestionIndex) -> None:
+    answer = index.answer("what is the pass rate for the CPC exam")
+    assert answer.best is None and not answer.covered
+    assert answer.suggestions[0].key == "cert:CPC"
+
+
+def test_unrelated_text_is_not_covered_and_has_nothing_near(index: QuestionIndex) -> None:
+    answer = index.answer("pizza recipe please")
+    assert answer.best is None and not answer.covered and answer.suggestions == ()
