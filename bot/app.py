@@ -14,11 +14,12 @@ from telegram import (
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     LinkPreviewOptions,
+    Update,
 )
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
-from telegram.request import BaseRequest
+from telegram.ext import Application, ApplicationBuilder, Defaults
+from telegram.request import BaseRequest, HTTPXRequest
 
 import handlers
 from bot.answers import QuestionIndex
@@ -28,8 +29,11 @@ from bot.logs import chat_type, update_kind
 from bot.reminders import ReminderService
 from bot.services import Services
 from bot.settings import Settings
+from handlers.coach_bot import CoachBot
 from handlers.common import SERVICES_KEY
 from handlers.delivery import nudge_sender
+from handlers.rate_limits import GroupWindowRateLimiter
+from handlers.update_processor import ChatOrderedUpdateProcessor
 from storage.async_repository import AsyncRepository
 
 log = logging.getLogger(__name__)
@@ -39,16 +43,21 @@ DESCRIPTION = (
     "certifications (CCA, CBCS, CPC, COC, CRC, CIC), salary, outlook, time and cost, all from a "
     "sourced career guide. It can also nudge you to study at your own times."
 )
+TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 SHORT_DESCRIPTION = "Your coach for becoming a medical coder: steps, certs, pay, study reminders."
 
 
-class CoachApplication(Application):  # type: ignore[type-arg]
-    """An Application that logs one line per update with its kind, chat type and latency."""
+class CoachApplication(Application):
+    """An Application that answers every button press once and logs one line per update."""
 
     async def process_update(self, update: object) -> None:
+        """Handle ``update``; answer its callback query if no handler did; log its latency."""
         started = time.perf_counter()
         try:
             await super().process_update(update)
+            query = update.callback_query if isinstance(update, Update) else None
+            if query is not None and isinstance(self.bot, CoachBot):
+                await self.bot.finish_query(query)
         finally:
             log.info(
                 "handled %s in %s chat in %.1f ms",
@@ -66,37 +75,43 @@ def build_application(
     updates_request: BaseRequest | None = None,
     rate_limiter: bool = True,
     clock: Callable[[], datetime] = utc_now,
-) -> Application:  # type: ignore[type-arg]
+    concurrent: bool = True,
+) -> Application:
     """Wire settings, services and handlers into a ready-to-run Application.
 
     ``clock`` (aware UTC) drives the reminder schedule; tests pass one that they can move.
+    With ``concurrent`` (the default) chats are served side by side, each chat's updates in
+    order; without it, one update at a time (the library's default, kept for comparison).
     """
     guide = guide or load_guide()
+    limiter = None
+    if rate_limiter:
+        # One send every 1/29.5 s: PTB's default (30 per second) lets bursts of 30 through,
+        # which Telegram's sliding window answers with 429 and a pause for every sender.
+        limiter = GroupWindowRateLimiter(
+            overall_max_rate=1, overall_time_period=1 / 29.5, max_retries=3
+        )
+    bot = CoachBot(
+        settings.token.reveal(),
+        base_url=settings.api_base_url or TELEGRAM_BASE_URL,
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        ),
+        request=request or HTTPXRequest(connection_pool_size=256),
+        get_updates_request=updates_request or HTTPXRequest(connection_pool_size=1),
+        rate_limiter=limiter,
+    )
     builder = (
         ApplicationBuilder()
         .application_class(CoachApplication)
-        .token(settings.token.reveal())
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
+        .bot(bot)
         .post_init(_on_startup)
         .post_stop(_on_stop)
         .post_shutdown(_on_shutdown)
     )
-    if settings.api_base_url:
-        builder = builder.base_url(settings.api_base_url)
-    if rate_limiter:
-        # One send every 1/29.5 s: PTB's default (30 per second) lets bursts of 30 through,
-        # which Telegram's sliding window answers with 429 and a pause for every sender.
-        limiter = AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 29.5, max_retries=3)
-        builder = builder.rate_limiter(limiter)
-    if request is not None:
-        builder = builder.request(request)
-    if updates_request is not None:
-        builder = builder.get_updates_request(updates_request)
+    if concurrent:
+        builder = builder.concurrent_updates(ChatOrderedUpdateProcessor())
     app = builder.build()
     app.bot_data[SERVICES_KEY] = Services(settings, guide, QuestionIndex(guide), clock=clock)
     handlers.register_all(app, guide)
@@ -105,10 +120,10 @@ def build_application(
 
 @asynccontextmanager
 async def running(
-    app: Application,  # type: ignore[type-arg]
+    app: Application,
     *,
     poll_timeout: int = 10,
-) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+) -> AsyncIterator[Application]:
     """Run ``app`` inside an existing event loop, in the order ``run_polling`` uses."""
     await app.initialize()
     try:
@@ -158,7 +173,7 @@ def bot_commands(guide: Guide, *, group: bool) -> list[BotCommand]:
     return commands
 
 
-async def _on_startup(app: Application) -> None:  # type: ignore[type-arg]
+async def _on_startup(app: Application) -> None:
     found: Services = app.bot_data[SERVICES_KEY]
     calls: list[tuple[str, Any]] = [
         (
@@ -195,7 +210,7 @@ async def _on_startup(app: Application) -> None:  # type: ignore[type-arg]
     log.info("started as @%s", app.bot.username)
 
 
-async def _on_stop(app: Application) -> None:  # type: ignore[type-arg]
+async def _on_stop(app: Application) -> None:
     """Stop firing nudges while the bot can still finish the sends in flight."""
     found: Services = app.bot_data[SERVICES_KEY]
     if found.reminders is not None:
@@ -203,7 +218,7 @@ async def _on_stop(app: Application) -> None:  # type: ignore[type-arg]
         found.reminders = None
 
 
-async def _on_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+async def _on_shutdown(app: Application) -> None:
     found: Services = app.bot_data[SERVICES_KEY]
     await _on_stop(app)  # post_stop does not run when start-up failed half-way
     if found.repository is not None:

@@ -17,7 +17,7 @@ from handlers import (
 )
 
 
-def register_all(app: Application, content: Guide) -> None:  # type: ignore[type-arg]
+def register_all(app: Application, content: Guide) -> None:
     """Register every feature's handlers in the order they must be tried."""
     # Commands first, so free-text handlers never see them.
     guide.register(app, [section.command for section in content.sections])

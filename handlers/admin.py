@@ -35,6 +35,6 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, context, View("\n".join(lines)))
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     """Add the operator commands (private chats only)."""
     app.add_handler(command("stats", stats, filters.ChatType.PRIVATE))

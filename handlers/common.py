@@ -5,14 +5,15 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Awaitable, Callable
-from typing import cast
+from collections.abc import Callable, Coroutine
+from typing import Any, cast
 
 from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
+    MessageEntity,
     ReplyParameters,
     Update,
 )
@@ -21,10 +22,44 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import CommandHandler, ContextTypes, filters
 
 from bot.services import Services
+from handlers.coach_bot import CoachBot
 from handlers.views import Buttons, View
 
 SERVICES_KEY = "services"
 NEW_MESSAGES = filters.UpdateType.MESSAGE
+_COMMAND_WORD = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{1,32})?", re.ASCII)
+# What Telegram answers when the message a button was pressed on is deleted or too old.
+_MESSAGE_GONE = ("message to edit not found", "message can't be edited")
+
+
+def command_word(message: Message | None) -> str | None:
+    """The ``/command`` (or ``/command@bot``) a message starts with, or None.
+
+    Read from the message's first entity, defensively: an entity that is not a well-formed
+    command at the start of the text (wrong offsets, no slash) makes the message plain text.
+    """
+    if message is None or not message.text or not message.entities:
+        return None
+    entity = message.entities[0]
+    if entity.type != MessageEntity.BOT_COMMAND or entity.offset != 0:
+        return None
+    try:
+        word = message.parse_entity(entity)
+    except (IndexError, ValueError, RuntimeError):
+        return None
+    return word if _COMMAND_WORD.fullmatch(word) else None
+
+
+class _WellFormedCommand(filters.MessageFilter):
+    """Messages that start with a well-formed /command (see command_word)."""
+
+    __slots__ = ()
+
+    def filter(self, message: Message) -> bool:
+        return command_word(message) is not None
+
+
+COMMAND = _WellFormedCommand(name="COMMAND")
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -79,10 +114,14 @@ log = logging.getLogger(__name__)
 async def answer(
     query: CallbackQuery, text: str | None = None, *, show_alert: bool = False
 ) -> None:
-    """Answer a callback query, best effort: a query too old or already answered is logged.
+    """Answer a callback query once, best effort: a query too old is logged, a second answer
+    to the same query is not sent.
 
     Answering only stops the client's spinner; what the press does must never depend on it.
     """
+    bot = query.get_bot()
+    if isinstance(bot, CoachBot) and bot.was_answered(query):
+        return
     try:
         await query.answer(text, show_alert=show_alert)
     except TelegramError as exc:
@@ -106,9 +145,9 @@ async def pressed(
 
 def command(
     names: str | list[str],
-    callback: Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]],
+    callback: Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]],
     only: filters.BaseFilter | None = None,
-) -> CommandHandler:  # type: ignore[type-arg]
+) -> CommandHandler:
     """A command handler for new messages only: an edited /remind must not set a second one."""
     chosen = NEW_MESSAGES if only is None else NEW_MESSAGES & only
     return CommandHandler(names, callback, filters=chosen)
@@ -143,7 +182,10 @@ async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, view: View) 
 
 
 async def edit(update: Update, view: View) -> None:
-    """Replace the message a button was pressed on; an unchanged message is fine."""
+    """Replace the message a button was pressed on; an unchanged message is fine.
+
+    When that message is gone (deleted, or too old to edit), the view is sent as a new one.
+    """
     query = update.callback_query
     if query is None:
         return
@@ -151,5 +193,11 @@ async def edit(update: Update, view: View) -> None:
     try:
         await query.edit_message_text(text, reply_markup=keyboard(view.buttons))
     except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
+        reason = exc.message.lower()
+        if "not modified" in reason:
+            return
+        chat = update.effective_chat
+        if chat is None or not any(hint in reason for hint in _MESSAGE_GONE):
             raise
+        log.info("the pressed message cannot be edited (%s); sending a new one", exc.message)
+        await query.get_bot().send_message(chat.id, text, reply_markup=keyboard(view.buttons))

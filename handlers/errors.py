@@ -5,32 +5,64 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, ContextTypes
 
-from bot.logs import update_kind
+from bot.logs import chat_type, update_kind
+from handlers.coach_bot import CoachBot
+from handlers.common import answer, services
+from handlers.delivery import UNREACHABLE_HINTS
 
 log = logging.getLogger(__name__)
+
+SORRY = "Sorry, something went wrong. Please try again."
+
+
+def is_unreachable(error: BaseException | None) -> bool:
+    """Whether Telegram refused a send because the chat cannot be written to any more.
+
+    The same rule nudges follow: 403 (blocked, kicked), or 400 such as "chat not found".
+    """
+    if isinstance(error, Forbidden):
+        return True
+    return isinstance(error, BadRequest) and any(
+        hint in error.message.lower() for hint in UNREACHABLE_HINTS
+    )
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log an exception raised while handling an update and apologise to the user."""
     kind = update_kind(update) if isinstance(update, Update) else type(update).__name__
+    if isinstance(update, Update) and is_unreachable(context.error):
+        await _chat_unreachable(update, context)
+        return
     log.error("error while handling %s update", kind, exc_info=context.error)
     if not isinstance(update, Update):
         return
-    if update.callback_query is not None:
-        try:
-            await update.callback_query.answer("Sorry, something went wrong. Please try again.")
-        except Exception:  # the query may already be answered or too old
-            log.debug("could not answer the failed callback query", exc_info=True)
+    query = update.callback_query
+    if query is not None:
+        if not (isinstance(context.bot, CoachBot) and context.bot.was_answered(query)):
+            await answer(query, SORRY)
         return
     if update.effective_chat is not None:
         try:
-            await context.bot.send_message(
-                update.effective_chat.id, "Sorry, something went wrong. Please try again."
-            )
+            await context.bot.send_message(update.effective_chat.id, SORRY)
         except Exception:
             log.warning("could not tell the user about the error", exc_info=True)
+
+
+async def _chat_unreachable(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A reply was refused for good: switch the chat's reminders off and send nothing more."""
+    chat = update.effective_chat
+    log.warning(
+        "reply to a %s update in %s chat refused: %s",
+        update_kind(update),
+        chat_type(update),
+        context.error,
+    )
+    reminders = services(context).reminders
+    if chat is not None and reminders is not None:
+        await reminders.chat_unreachable(chat.id)
 
 
 def register(app: Application) -> None:

@@ -7,8 +7,9 @@ import re
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
+from bot.numbers import parse_whole_number
 from handlers import views
-from handlers.common import STALE_BUTTON, command, edit, reply, services
+from handlers.common import STALE_BUTTON, answer, command, command_word, edit, reply, services
 
 _PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _TOPIC_DATA = re.compile(r"^(show|page):([a-z]+(?::[A-Za-z0-9]+)?)$")
@@ -46,8 +47,8 @@ async def steps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not context.args:
         await reply(update, context, views.steps_overview(guide))
         return
-    arg = context.args[0]
-    step = guide.step(int(arg)) if arg.isdigit() and len(arg) < 3 else None
+    number = parse_whole_number(context.args[0], 1, len(guide.steps))
+    step = guide.step(number) if number is not None else None
     if step is None:
         view = views.steps_overview(guide)
         notice = f"There are steps 1 to {len(guide.steps)}. "
@@ -81,10 +82,10 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def section(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show the guide section named by the command (/salary, /skills, ...)."""
-    message = update.effective_message
-    if message is None or not message.text:
+    word = command_word(update.effective_message)
+    if word is None:
         return
-    command = message.text.split()[0].lstrip("/").split("@")[0].lower()
+    command = word.lstrip("/").split("@")[0].lower()
     guide = services(context).guide
     match = [s for s in guide.sections if s.command == command]
     if match:
@@ -99,9 +100,9 @@ async def topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     parsed = _TOPIC_DATA.match(query.data or "")
     view = views.topic(services(context).guide, parsed.group(2)) if parsed else None
     if parsed is None or view is None:
-        await query.answer(STALE_BUTTON)
+        await answer(query, STALE_BUTTON)
         return
-    await query.answer()
+    await answer(query)
     if parsed.group(1) == views.PAGE and query.message is not None:
         await edit(update, view)
     elif update.effective_chat is not None:
@@ -111,10 +112,10 @@ async def topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer any button press no other handler claimed, so no spinner is left turning."""
     if update.callback_query is not None:
-        await update.callback_query.answer(STALE_BUTTON)
+        await answer(update.callback_query, STALE_BUTTON)
 
 
-def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
+def register_fallbacks(app: Application) -> None:
     """Add the catch-all for unknown buttons; call after every other handler."""
     app.add_handler(CallbackQueryHandler(stale_button))
 

@@ -9,7 +9,7 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 from bot.answers import Answer
 from bot.guide import Guide
 from handlers import views
-from handlers.common import NEW_MESSAGES, command, reply, services
+from handlers.common import COMMAND, NEW_MESSAGES, command, command_word, reply, services
 from handlers.views import SHOW, View, button, e
 
 
@@ -55,9 +55,8 @@ async def plain_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Tell a private user that a command does not exist."""
-    message = update.effective_message
-    command = (message.text or "").split()[0] if message else ""
-    await reply(update, context, View(f"I don't know {e(command[:40])}. See /help."))
+    word = command_word(update.effective_message) or ""
+    await reply(update, context, View(f"I don't know {e(word[:40])}. See /help."))
 
 
 async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
@@ -88,7 +87,8 @@ def _addressed_question(message: Message, username: str, bot_id: int) -> str | N
 def register(app: Application) -> None:
     """Add the question handlers; call after every command handler."""
     app.add_handler(command("ask", ask))
-    app.add_handler(MessageHandler(NEW_MESSAGES & filters.TEXT & ~filters.COMMAND, plain_text))
+    # COMMAND, not filters.COMMAND: a malformed command entity makes the message plain text.
+    app.add_handler(MessageHandler(NEW_MESSAGES & filters.TEXT & ~COMMAND, plain_text))
     app.add_handler(
-        MessageHandler(NEW_MESSAGES & filters.COMMAND & filters.ChatType.PRIVATE, unknown_command)
+        MessageHandler(NEW_MESSAGES & COMMAND & filters.ChatType.PRIVATE, unknown_command)
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from bot.guide import Certification, Figure, Guide, Section, Step
+from bot.numbers import parse_whole_number
 
 Buttons = tuple[tuple[tuple[str, str], ...], ...]
 
@@ -237,7 +238,8 @@ def topic(guide: Guide, key: str) -> View | None:
         return faq_list(guide)
     if key == "sources":
         return sources(guide)
-    if kind == "step" and rest.isdigit() and (step := guide.step(int(rest))):
+    number = parse_whole_number(rest, 1, len(guide.steps)) if kind == "step" else None
+    if number is not None and (step := guide.step(number)):
         return step_detail(guide, step)
     if kind == "cert" and (cert := guide.certification(rest)) and cert.code == rest:
         return cert_detail(guide, cert)

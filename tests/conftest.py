@@ -14,7 +14,7 @@ from bot.app import build_application, running
 from bot.settings import Secret, Settings
 from bot.simulator import BotApiSimulator, SentMessage, SimChat, SimUser
 from tests.fakeapi.server import FakeBotApiServer
-from tests.harness import POLL_TIMEOUT_SECONDS, barrier, fake_api
+from tests.harness import POLL_TIMEOUT_SECONDS, barrier, fake_api, watching
 
 __all__ = ["Coach", "FakeClock", "coach", "fake_api"]
 
@@ -46,7 +46,7 @@ class FakeClock:
 class Coach:
     """The running bot and the fake Telegram it talks to, with short helpers for tests."""
 
-    app: Application  # type: ignore[type-arg]
+    app: Application
     server: FakeBotApiServer
     data_dir: Path
     clock: FakeClock = field(default_factory=FakeClock)
@@ -85,5 +85,6 @@ async def coach(fake_api: FakeBotApiServer, tmp_path: Path) -> AsyncIterator[Coa
     data_dir = tmp_path / "data"
     clock = FakeClock()
     app = build_application(settings_for(fake_api, data_dir), clock=clock)
-    async with running(app, poll_timeout=POLL_TIMEOUT_SECONDS):
-        yield Coach(app, fake_api, data_dir, clock)
+    with watching(fake_api.sim, app):
+        async with running(app, poll_timeout=POLL_TIMEOUT_SECONDS):
+            yield Coach(app, fake_api, data_dir, clock)

@@ -24,15 +24,18 @@ conftest.py with `from tests.harness import fake_api  # noqa: F401`)::
 
 `next_message` waits on events, never on sleeps, and on timeout fails with a list of what the
 bot did send and which calls Telegram refused. `barrier` needs the bot to answer `/help` in a
-private chat and `concurrent_updates` off (PTB's default): updates are then handled one by one,
-so when the sentinel's reply arrives every earlier update has been fully handled.
+private chat. An application handling updates concurrently must be registered with
+`watching(sim, app)` (the `coach` fixture does): the barrier then also waits until its update
+processor is idle. Updates start in the order they arrive, so once the sentinel's reply is in
+and the processor is idle, every earlier update has been fully handled.
 The `fake_api` fixture fails the test at teardown if the bot made a call that breaks the Bot
 API spec or used a method the simulator does not implement; a test that provokes violations on
 purpose clears `fake_api.spec_violations`.
 """
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 import pytest_asyncio
 from telegram.ext import Application, ApplicationBuilder
@@ -40,10 +43,25 @@ from telegram.ext import Application, ApplicationBuilder
 from bot.app import running
 from bot.simulator import BotApiSimulator, SentMessage, SimChat, SimUser
 from bot.simulator.request import SimulatorRequest
+from handlers.update_processor import ChatOrderedUpdateProcessor
 from tests.fakeapi.server import DEFAULT_TOKEN, FakeBotApiServer
 
 POLL_TIMEOUT_SECONDS = 1
 SENTINEL_USER = SimUser(999_000_001, "Sentinel", "barrier_sentinel")
+_WATCHED: dict[int, list[Application]] = {}  # id(simulator) -> applications polling it
+
+
+@contextmanager
+def watching(sim: BotApiSimulator, app: Application) -> Iterator[None]:
+    """Let `barrier(sim)` wait for `app`'s concurrent updates too, while the block runs."""
+    apps = _WATCHED.setdefault(id(sim), [])
+    apps.append(app)
+    try:
+        yield
+    finally:
+        apps.remove(app)
+        if not apps:
+            del _WATCHED[id(sim)]
 
 
 @asynccontextmanager
@@ -87,7 +105,12 @@ async def barrier(
         raise ValueError("the barrier needs a private sentinel chat")
     user = SENTINEL_USER if chat is None else SimUser(chat.id, chat.first_name or "Sentinel")
     sim.send_text(sentinel_chat, user, command)
-    return await sim.next_message(sentinel_chat.id, timeout=timeout)
+    reply = await sim.next_message(sentinel_chat.id, timeout=timeout)
+    async with asyncio.timeout(timeout):
+        for app in list(_WATCHED.get(id(sim), ())):
+            if isinstance(app.update_processor, ChatOrderedUpdateProcessor):
+                await app.update_processor.join()
+    return reply
 
 
 @pytest_asyncio.fixture
