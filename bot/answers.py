@@ -29,9 +29,9 @@ _STOPWORDS = frozenset(
     a about actually all also an and any anyone are as at be been being but by can could did do
     does doesn don even exactly for from get give got hey hi how i i'd id if im is it its just
     kinda know let like lol me much my of oh ok okay on or pls please quick really should so
-    some still take tell than that the their them then there these they this those to u ur
-    very want wanna was wat wats we were what whats when which who why will with would wut you
-    your
+    some still take tell than that the their them then there till until these they this those
+    to u ur very want wanna was wat wats we were what whats when which who why will with would wut
+    you your
     """.split()
 )
 _TITLE_WEIGHT = 1

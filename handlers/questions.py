@@ -14,14 +14,27 @@ from handlers.views import SHOW, View, button, e
 
 
 def answer_view(guide: Guide, answer: Answer) -> View:
-    """The best section for a question, or up to three 'did you mean' buttons."""
+    """The answer to a question, said plainly when the guide does not cover it.
+
+    - A plausible topic: the whole topic, then up to three "Related" buttons for the other
+      plausible topics it does not already link to.
+    - Not covered by the guide: says so and offers the nearest topics, never a guess.
+    - Nothing plausible: up to three "did you mean" buttons, or the topic menu.
+    """
+    related = tuple((button(t.title[:60], SHOW, t.key),) for t in answer.suggestions)
     if answer.best is not None:
         view = views.topic(guide, answer.best.key)
         if view is not None:
-            return view
-    if answer.suggestions:
-        rows = tuple((button(topic.title[:60], SHOW, topic.key),) for topic in answer.suggestions)
-        return View("I'm not sure I understood. Did you mean one of these?", rows)
+            linked = {data for row in view.buttons for _, data in row}
+            extra = tuple(row for row in related if row[0][1] not in linked)
+            return View(view.text, view.buttons + extra)
+    if not answer.covered:
+        text = "The guide doesn't cover that, so I won't guess."
+        if related:
+            return View(f"{text} The nearest topics it has:", related)
+        return View(f"{text} Try a topic below or /help.", views.menu_buttons())
+    if related:
+        return View("I'm not sure I understood. Did you mean one of these?", related)
     return View(
         "I couldn't match that to the guide. Try a topic below, a command from /help, "
         "or ask another way (for example: <i>how long does it take?</i>).",

@@ -31,9 +31,12 @@ async def test_questions_with_typos_get_the_right_section(
     assert "Source:" in reply.plain_text
 
 
-async def test_vague_question_offers_did_you_mean_buttons(coach: Coach) -> None:
+async def test_a_question_the_guide_does_not_cover_says_so_and_offers_the_nearest(
+    coach: Coach,
+) -> None:
     reply = await coach.say(CHAT, ANN, "salary of astronauts on mars rovers")
-    assert "Did you mean" in reply.plain_text
+    assert "The guide doesn't cover that" in reply.plain_text
+    assert "$" not in reply.plain_text
     assert 1 <= len(reply.button_data()) <= 3
     await coach.press(CHAT, ANN, reply, reply.button_data()[0])
     chosen = await coach.sim.next_message(CHAT.id)
@@ -42,7 +45,7 @@ async def test_vague_question_offers_did_you_mean_buttons(coach: Coach) -> None:
 
 async def test_unrelated_text_gets_a_helpful_menu(coach: Coach) -> None:
     reply = await coach.say(CHAT, ANN, "pizza recipe please")
-    assert "couldn't match" in reply.plain_text
+    assert "The guide doesn't cover that" in reply.plain_text
     assert "show:steps" in reply.button_data()
 
 
@@ -52,6 +55,30 @@ async def test_unrelated_text_gets_a_helpful_menu(coach: Coach) -> None:
 async def test_huge_or_odd_text_gets_a_valid_reply(coach: Coach, text: str) -> None:
     reply = await coach.say(CHAT, ANN, text)
     assert reply.plain_text
+
+
+@pytest.mark.parametrize(
+    ("question", "expected", "related"),
+    [
+        ("how long until I can get certified", "Step 4", "show:cert:COC"),
+        ("I have a GED, can I become a coder?", "high school diploma", "show:faq:jobs"),
+    ],
+)
+async def test_a_plausible_answer_comes_first_with_related_buttons(
+    coach: Coach, question: str, expected: str, related: str
+) -> None:
+    reply = await coach.say(CHAT, ANN, question)
+    assert expected in reply.plain_text
+    assert "Did you mean" not in reply.plain_text
+    data = reply.button_data()
+    assert related in data
+    assert len(data) == len(set(data))
+
+
+async def test_a_pass_rate_question_is_not_answered_with_a_figure(coach: Coach) -> None:
+    reply = await coach.say(CHAT, ANN, "what is the pass rate of the CPC exam?")
+    assert "The guide doesn't cover that" in reply.plain_text
+    assert "show:cert:CPC" in reply.button_data()
 
 
 async def test_ask_without_a_question_explains(coach: Coach) -> None:
