@@ -21,3 +21,11 @@ class TransientError(DeliveryError):
 
 class ChatUnreachable(DeliveryError):
     """The chat cannot receive messages (blocked, kicked, not found): never retry."""
+
+
+class ChatMoved(DeliveryError):
+    """The group was upgraded to a supergroup: send to ``new_chat_id`` from now on."""
+
+    def __init__(self, new_chat_id: int) -> None:
+        super().__init__(f"the chat moved to {new_chat_id}")
+        self.new_chat_id = new_chat_id

@@ -11,10 +11,11 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
-from bot.delivery_errors import ChatUnreachable
+from bot.delivery_errors import ChatMoved, ChatUnreachable
 from bot.dispatcher import ReminderDispatcher, utc_now
 from bot.nudges import choose_nudge, group_prompt
 from bot.outbox import Job, Outbox
@@ -22,7 +23,7 @@ from bot.schedule import ReminderSpec, local_date, next_occurrence, zone_info
 from bot.streaks import parse_study_dates, record_study, study_streak
 from storage.async_repository import AsyncRepository
 from storage.records import MAX_REMINDERS_PER_CHAT, ChatProfile, Reminder
-from storage.repository import ReminderLimitError
+from storage.repository import ReminderLimitError, SameScheduleError
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class Nudge:
     step: int
     text: str
     snoozed: bool
+    thread_id: int | None = None  # the forum topic it goes to; None = the chat itself
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,7 @@ class Listed:
 
     reminder: Reminder
     next_due: datetime | None
+    existed: bool = False  # add() found the same reminder already set and stored nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,7 @@ class ReminderService:
         self._group_prompts = group_prompts
         self._clock = clock
         self._paused_until: dict[int, datetime] = {}
+        self._moved_to: dict[int, int] = {}  # upgraded group -> its supergroup
         self._sender: NudgeSender | None = None
         self._outbox = Outbox(
             self._deliver,
@@ -116,8 +120,17 @@ class ReminderService:
         """Rebuild the schedule from storage and start delivering."""
         self._sender = sender
         profiles, reminders = await self._repo.load_schedule()
+        moved = {p.chat_id: p.moved_to for p in profiles if p.moved_to is not None}
+        half_done = [p for p in profiles if p.moved_to is not None and not _is_tombstone(p)]
+        if half_done or any(r.chat_id in moved for r in reminders):
+            for old_id, new_id in moved.items():  # finish moves a crash cut short
+                await self._repo.move_chat(old_id, new_id)
+            profiles, reminders = await self._repo.load_schedule()
+        self._moved_to.update(moved)
         now = self._clock()
         for profile in profiles:
+            if profile.moved_to is not None:
+                continue
             until = _parse(profile.paused_until)
             if until is not None and until > now:
                 self._paused_until[profile.chat_id] = until
@@ -154,8 +167,19 @@ class ReminderService:
 
     # ----- reminders ----------------------------------------------------------------
 
-    async def add(self, chat_id: int, spec: ReminderSpec, *, is_group: bool = False) -> Listed:
-        """Store a new reminder and schedule it; raise LimitReached past the limit."""
+    async def add(
+        self,
+        chat_id: int,
+        spec: ReminderSpec,
+        *,
+        is_group: bool = False,
+        thread_id: int | None = None,
+    ) -> Listed:
+        """Store a new reminder and schedule it; raise LimitReached past the limit.
+
+        A reminder with the same time, days, zone and topic is not stored twice: the existing
+        one comes back with ``existed`` set.
+        """
         await self._update_profile(
             chat_id, lambda p: p if p.tz else replace(p, tz=spec.tz), is_group=is_group
         )
@@ -167,9 +191,14 @@ class ReminderService:
             days=spec.days,
             tz=spec.tz,
             last_fired=self._clock().isoformat(),  # only occurrences from now on
+            thread_id=thread_id,
         )
         try:
             await self._repo.add_reminder(reminder)
+        except SameScheduleError as exc:
+            existing = exc.existing
+            due = self._dispatcher.next_due(existing.id) if existing.active else None
+            return Listed(existing, None if existing.paused else due, existed=True)
         except ReminderLimitError:
             raise LimitReached(MAX_REMINDERS_PER_CHAT) from None
         self._dispatcher.upsert(reminder)
@@ -190,14 +219,23 @@ class ReminderService:
         return deleted
 
     async def set_paused(self, chat_id: int, reminder_id: str, paused: bool) -> Reminder | None:
-        """Pause or resume one reminder; None if the chat has no such reminder."""
+        """Pause or resume one reminder; None if the chat has no such reminder.
+
+        Resuming also turns on a reminder switched off while the bot could not reach the
+        chat: someone pressed a button in the chat, so it is reachable again.
+        """
         for reminder in await self._repo.reminders_for(chat_id):
             if reminder.id == reminder_id:
                 known = self._dispatcher.get(reminder_id)
                 fired = known.last_fired if known else reminder.last_fired
                 updated = replace(
-                    reminder, paused=paused, last_fired=_later(fired, self._clock().isoformat())
+                    reminder,
+                    paused=paused,
+                    active=reminder.active or not paused,
+                    last_fired=_later(fired, self._clock().isoformat()),
                 )
+                if not paused:
+                    await self._update_profile(chat_id, lambda p: replace(p, blocked=False))
                 await self._repo.put_reminder(updated)
                 if paused:
                     self._dispatcher.remove(reminder_id)
@@ -209,9 +247,70 @@ class ReminderService:
     async def remove_all(self, chat_id: int) -> int:
         """Delete every reminder of the chat and any snoozed nudge."""
         count = await self._repo.delete_all_reminders(chat_id)
-        await self._update_profile(chat_id, lambda p: replace(p, snoozed_until=None))
+        await self._update_profile(
+            chat_id, lambda p: replace(p, snoozed_until=None, snoozed_thread=None)
+        )
         self._dispatcher.remove_chat(chat_id)
         return count
+
+    async def move_to_zone(self, chat_id: int, tz: str) -> int:
+        """Move every reminder to ``tz`` at the same local time; return how many changed.
+
+        A reminder that would then duplicate another one is deleted instead.
+        """
+        now = self._clock().isoformat()
+        kept: list[Reminder] = [r for r in await self._repo.reminders_for(chat_id) if r.tz == tz]
+        changed = 0
+        for reminder in await self._repo.reminders_for(chat_id):
+            if reminder.tz == tz:
+                continue
+            changed += 1
+            moved = replace(reminder, tz=tz, last_fired=_later(reminder.last_fired, now))
+            if any(_same_schedule(moved, other) for other in kept):
+                await self.delete(chat_id, reminder.id)
+                continue
+            kept.append(moved)
+            await self._repo.put_reminder(moved)
+            if moved.active and not moved.paused:
+                self._dispatcher.upsert(moved)
+        return changed
+
+    # ----- a group upgraded to a supergroup -----------------------------------------
+
+    async def move_chat(self, old_id: int, new_id: int) -> int:
+        """Move a group's reminders, progress, pause and snooze to its new supergroup id.
+
+        Safe to call again (both service messages, a send refused after the upgrade): a
+        finished move changes nothing. Returns how many reminders moved this time.
+        """
+        async with AsyncExitStack() as locks:
+            for stripe in sorted({old_id % PROFILE_LOCKS, new_id % PROFILE_LOCKS}):
+                await locks.enter_async_context(self._profile_locks[stripe])
+            moved = await self._repo.move_chat(old_id, new_id)
+        self._moved_to[old_id] = new_id
+        self._dispatcher.remove_chat(old_id)
+        old_pause = self._paused_until.pop(old_id, None)
+        profile = await self.profile(new_id, is_group=True)
+        until = _parse(profile.paused_until) or old_pause
+        if until is not None:
+            self._paused_until[new_id] = until
+        snoozed = _parse(profile.snoozed_until)
+        if snoozed is not None and not profile.blocked:
+            self._dispatcher.schedule_once(new_id, snoozed)
+        for reminder in await self._repo.reminders_for(new_id):
+            if reminder.active and not reminder.paused:
+                self._dispatcher.upsert(reminder)
+        if moved:
+            log.info("group %d became supergroup %d; %d reminders moved", old_id, new_id, moved)
+        return moved
+
+    def current_chat(self, chat_id: int) -> int:
+        """The id a chat's data lives under now (a group's supergroup once it upgraded)."""
+        seen = {chat_id}
+        while chat_id in self._moved_to and self._moved_to[chat_id] not in seen:
+            chat_id = self._moved_to[chat_id]
+            seen.add(chat_id)
+        return chat_id
 
     # ----- pausing the whole chat ---------------------------------------------------
 
@@ -246,10 +345,24 @@ class ReminderService:
             self._paused_until[chat_id] = until
         self._dispatcher.cancel_once(chat_id)
 
-    async def snooze(self, chat_id: int) -> datetime:
-        """Send one more nudge an hour from now; the schedule stays as it is."""
-        at = self._clock() + SNOOZE
-        await self._update_profile(chat_id, lambda p: replace(p, snoozed_until=at.isoformat()))
+    async def snooze(self, chat_id: int, thread_id: int | None = None) -> datetime:
+        """Send one more nudge an hour from now (into ``thread_id``, a forum topic); UTC.
+
+        A snooze still pending is kept, so pressing Snooze twice changes nothing.
+        """
+        now = self._clock()
+        at = now + SNOOZE
+
+        def snoozed(profile: ChatProfile) -> ChatProfile:
+            pending = _parse(profile.snoozed_until)
+            if pending is not None and pending > now:
+                return profile
+            return replace(profile, snoozed_until=at.isoformat(), snoozed_thread=thread_id)
+
+        profile = await self._update_profile(chat_id, snoozed)
+        pending = _parse(profile.snoozed_until)
+        if pending is not None and pending != at:
+            return pending
         self._dispatcher.schedule_once(chat_id, at)
         return at
 
@@ -271,7 +384,10 @@ class ReminderService:
         return profile is not None and profile.blocked
 
     async def reactivate(self, chat_id: int) -> int:
-        """Turn a formerly blocked chat's reminders back on; return how many."""
+        """Turn a formerly blocked chat's reminders back on; return how many are on now.
+
+        Reminders the user paused one by one stay paused (and are not counted).
+        """
         profile = await self._repo.get_profile(chat_id)
         if profile is not None and profile.blocked:
             await self._update_profile(chat_id, lambda p: replace(p, blocked=False))
@@ -285,7 +401,7 @@ class ReminderService:
                 await self._repo.put_reminder(updated)
                 if not updated.paused:
                     self._dispatcher.upsert(updated)
-                count += 1
+            count += not reminder.paused
         return count
 
     # ----- progress -----------------------------------------------------------------
@@ -348,24 +464,48 @@ class ReminderService:
     async def _deliver(self, job: Job) -> None:
         if self._sender is None:
             raise RuntimeError("reminder service is not started")
-        profile = await self.profile(job.chat_id)
+        chat_id = self.current_chat(job.chat_id)
+        profile = await self.profile(chat_id)
         if profile.blocked:
             raise ChatUnreachable("chat is marked blocked")
+        if job.kind == "snooze":
+            thread_id = profile.snoozed_thread
+        else:
+            reminder = await self._stored_reminder(chat_id, job.reminder_id)
+            if reminder is None:
+                return  # deleted while the nudge waited in the outbox
+            thread_id = reminder.thread_id
         if profile.is_group:
             text, counter = group_prompt(profile.nudge_counter, self._group_prompts)
         else:
             text, counter = choose_nudge(profile.step, self._actions, profile.nudge_counter)
-        nudge = Nudge(job.chat_id, profile.is_group, profile.step, text, job.kind == "snooze")
-        await self._sender(nudge)
+        nudge = Nudge(
+            chat_id, profile.is_group, profile.step, text, job.kind == "snooze", thread_id
+        )
+        try:
+            await self._sender(nudge)
+        except ChatMoved as moved:
+            await self.move_chat(chat_id, moved.new_chat_id)
+            chat_id = moved.new_chat_id
+            await self._sender(replace(nudge, chat_id=chat_id))
         # The counter only rotates texts; the occurrence itself is recorded in _on_sent.
-        await self._update_profile(job.chat_id, lambda p: replace(p, nudge_counter=counter))
+        await self._update_profile(chat_id, lambda p: replace(p, nudge_counter=counter))
+
+    async def _stored_reminder(self, chat_id: int, reminder_id: str | None) -> Reminder | None:
+        for reminder in await self._repo.reminders_for(chat_id):
+            if reminder.id == reminder_id:
+                return reminder
+        return None
 
     async def _on_sent(self, job: Job) -> None:
+        chat_id = self.current_chat(job.chat_id)
         if job.kind == "snooze":
-            await self._update_profile(job.chat_id, lambda p: replace(p, snoozed_until=None))
+            await self._update_profile(
+                chat_id, lambda p: replace(p, snoozed_until=None, snoozed_thread=None)
+            )
             return
         if job.reminder_id is not None:
-            await self._repo.record_fired(job.chat_id, job.reminder_id, job.occurrence.isoformat())
+            await self._repo.record_fired(chat_id, job.reminder_id, job.occurrence.isoformat())
         self._dispatcher.mark_sent(job)
 
     async def _on_failed(self, job: Job, exc: BaseException) -> None:
@@ -375,11 +515,26 @@ class ReminderService:
         self._dispatcher.mark_failed(job)
 
     async def _on_unreachable(self, job: Job, exc: BaseException) -> None:
-        await self.chat_unreachable(job.chat_id)
+        await self.chat_unreachable(self.current_chat(job.chat_id))
 
 
 def _parse(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+def _same_schedule(first: Reminder, second: Reminder) -> bool:
+    return (first.hour, first.minute, first.days, first.tz, first.thread_id) == (
+        second.hour,
+        second.minute,
+        second.days,
+        second.tz,
+        second.thread_id,
+    )
+
+
+def _is_tombstone(profile: ChatProfile) -> bool:
+    """Whether a moved group's profile holds nothing but where it moved."""
+    return profile == ChatProfile(profile.chat_id, is_group=True, moved_to=profile.moved_to)
 
 
 def _later(first: str | None, second: str) -> str:

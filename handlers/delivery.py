@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 
 from bot import delivery_errors
 from bot.guide import Guide
@@ -12,6 +19,7 @@ from handlers import reminder_views
 from handlers.common import keyboard
 
 UNREACHABLE_HINTS = ("chat not found", "user is deactivated", "bot was kicked", "not a member")
+TOPIC_GONE_HINTS = ("message thread not found", "topic_deleted", "topic_closed")
 
 
 def nudge_sender(bot: Bot, guide: Guide) -> NudgeSender:
@@ -19,20 +27,38 @@ def nudge_sender(bot: Bot, guide: Guide) -> NudgeSender:
 
     async def send(nudge: Nudge) -> None:
         view = reminder_views.nudge(guide, nudge)
+        markup = keyboard(view.buttons)
         try:
-            await bot.send_message(nudge.chat_id, view.text, reply_markup=keyboard(view.buttons))
+            try:
+                await bot.send_message(
+                    nudge.chat_id,
+                    view.text,
+                    reply_markup=markup,
+                    message_thread_id=nudge.thread_id,
+                )
+            except BadRequest as exc:
+                if nudge.thread_id is None or not _says(exc, TOPIC_GONE_HINTS):
+                    raise
+                # The topic was deleted or closed: the group still gets its nudge.
+                await bot.send_message(nudge.chat_id, view.text, reply_markup=markup)
+        except ChatMigrated as exc:
+            raise delivery_errors.ChatMoved(exc.new_chat_id) from exc
         except RetryAfter as exc:
             raise delivery_errors.RetryAfter(_seconds(exc.retry_after)) from exc
         except Forbidden as exc:
             raise delivery_errors.ChatUnreachable(exc.message) from exc
         except BadRequest as exc:
-            if any(hint in exc.message.lower() for hint in UNREACHABLE_HINTS):
+            if _says(exc, UNREACHABLE_HINTS):
                 raise delivery_errors.ChatUnreachable(exc.message) from exc
             raise
         except (TimedOut, NetworkError) as exc:
             raise delivery_errors.TransientError(str(exc)) from exc
 
     return send
+
+
+def _says(exc: BadRequest, hints: tuple[str, ...]) -> bool:
+    return any(hint in exc.message.lower() for hint in hints)
 
 
 def _seconds(retry_after: object) -> float:

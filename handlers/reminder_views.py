@@ -38,11 +38,22 @@ def mask_days(mask: int) -> frozenset[int]:
 
 
 def when(moment: datetime | None, tz: str) -> str:
-    """A next-occurrence time in the reminder's own zone, like 'Mon 1 Dec, 19:30'."""
+    """A UTC instant as local time in ``tz``, like 'Mon 1 Dec, 19:30'."""
     if moment is None:
         return "paused"
     local = moment.astimezone(ZoneInfo(tz))
     return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+
+
+def when_in(moment: datetime, tz: str | None) -> str:
+    """A UTC instant in the chat's zone, naming the zone: 'Mon 1 Dec, 19:30 (Asia/Tokyo)'."""
+    zone = tz or "UTC"
+    return f"{when(moment, zone)} ({zone})"
+
+
+def topic_label(thread_id: int | None) -> str:
+    """Where a group reminder posts: '' for the chat itself, ' · in topic 77' for a topic."""
+    return "" if thread_id is None else f" · in topic {thread_id}"
 
 
 def pick_time() -> View:
@@ -95,46 +106,74 @@ def pick_zone(hhmm: str, mask: int) -> View:
     return View(text, rows)
 
 
-def reminder_saved(listed: Listed) -> View:
-    """Confirmation after a reminder is stored."""
+def reminder_saved(listed: Listed, chat_tz: str | None = None) -> View:
+    """Confirmation after /remind: stored, or already set (then nothing changed)."""
     r = listed.reminder
-    return View(
-        f"✅ Reminder set: <b>{e(describe_schedule(r.hour, r.minute, r.days, r.tz))}</b>.\n"
-        f"Next nudge: {e(when(listed.next_due, r.tz))}.\n\nSee all with /reminders.",
+    schedule = e(describe_schedule(r.hour, r.minute, r.days, r.tz)) + e(topic_label(r.thread_id))
+    heading = (
+        f"👍 You already have this reminder: <b>{schedule}</b>. Nothing changed."
+        if listed.existed
+        else f"✅ Reminder set: <b>{schedule}</b>."
     )
+    next_text = _next_text(listed, chat_tz).removeprefix("next nudge ")
+    return View(f"{heading}\nNext nudge: {e(next_text)}.\n\nSee all with /reminders.")
 
 
-def reminder_list(items: list[Listed], paused_until: datetime | None) -> View:
-    """/reminders: every reminder with its next time and buttons."""
+def _next_text(item: Listed, chat_tz: str | None) -> str:
+    r = item.reminder
+    if not r.active:
+        return "off: I could not reach this chat, press Resume to turn it back on"
+    if r.paused or item.next_due is None:
+        return "paused"
+    if chat_tz is None or chat_tz == r.tz:
+        return f"next nudge {when(item.next_due, r.tz)}"
+    return f"next nudge {when_in(item.next_due, chat_tz)}"
+
+
+def reminder_list(
+    items: list[Listed], paused_until: datetime | None, chat_tz: str | None = None
+) -> View:
+    """/reminders: every reminder with its next time (in the chat's zone) and buttons."""
     if not items:
         return View("You have no study reminders. Set one with /remind.")
     lines = ["⏰ <b>Your study reminders</b>", ""]
     rows: list[tuple[tuple[str, str], ...]] = []
     for index, item in enumerate(items, start=1):
         r = item.reminder
-        state = "blocked" if not r.active else ("paused" if r.paused else "")
-        next_text = state or f"next {when(item.next_due, r.tz)}"
         label = f"{r.hour:02d}:{r.minute:02d}"
-        lines.append(
-            f"{index}. {e(describe_schedule(r.hour, r.minute, r.days, r.tz))} – {e(next_text)}"
-        )
+        schedule = describe_schedule(r.hour, r.minute, r.days, r.tz) + topic_label(r.thread_id)
+        lines.append(f"{index}. {e(schedule)} – {e(_next_text(item, chat_tz))}")
         toggle = (
             ("▶ Resume " + label, f"rm:on:{r.id}")
-            if r.paused
-            else (
-                "⏸ Pause " + label,
-                f"rm:off:{r.id}",
-            )
+            if r.paused or not r.active
+            else ("⏸ Pause " + label, f"rm:off:{r.id}")
         )
         rows.append((toggle, ("🗑 Delete " + label, f"rm:del:{r.id}")))
+    if chat_tz is not None and any(item.reminder.tz != chat_tz for item in items):
+        lines += ["", f"Your time zone is {e(chat_tz)}; each reminder keeps the zone it shows."]
     if paused_until is not None:
         until = (
             "until you send /resume"
             if paused_until.year == 9999
-            else (f"until {paused_until:%d %b %Y %H:%M} UTC")
+            else f"until {when_in(paused_until, chat_tz)}"
         )
-        lines += ["", f"⏸ All reminders are paused {until}."]
+        lines += ["", f"⏸ All reminders are paused {e(until)}."]
     return View("\n".join(lines), tuple(rows))
+
+
+def zone_set(tz: str, others: list[Listed]) -> View:
+    """/timezone's answer: what happens to reminders that keep another zone."""
+    text = f"🌍 Time zone set to <b>{e(tz)}</b>. New reminders use it."
+    if not others:
+        return View(text)
+    lines = [text, "", "These reminders keep their own zone:"]
+    for item in others:
+        r = item.reminder
+        schedule = describe_schedule(r.hour, r.minute, r.days, r.tz)
+        lines.append(f"• {e(schedule)} – {e(_next_text(item, tz))}")
+    lines += ["", f"Move them to {e(tz)} at the same local time?"]
+    buttons = (((f"Move to {tz}", f"tz:move:{tz}"), ("Keep as they are", "tz:keep")),)
+    return View("\n".join(lines), buttons)
 
 
 def progress(guide: Guide, p: Progress) -> View:

@@ -1,13 +1,10 @@
-"""Reminder commands and buttons: /remind, /reminders, /timezone, /pause, /stopreminders."""
+"""Reminder commands and the /remind flow: /remind, /reminders, /timezone, /pause, /resume."""
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Awaitable, Callable
 
 from telegram import Update
-from telegram.constants import ChatMemberStatus
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -17,62 +14,20 @@ from telegram.ext import (
     filters,
 )
 
-from bot.reminders import MAX_PAUSE_DAYS, LimitReached, ReminderService
+from bot.numbers import parse_whole_number
+from bot.reminders import MAX_PAUSE_DAYS, LimitReached
 from bot.schedule import ScheduleInputError, parse_remind_args, parse_time, parse_zone
 from bot.schedule_parse import ReminderSpec
+from handlers import reminder_buttons
 from handlers import reminder_views as rv
-from handlers.common import NEW_MESSAGES, command, edit, is_group, pressed, reply, services
+from handlers.common import NEW_MESSAGES, answer, command, edit, is_group, pressed, reply
+from handlers.group_admins import group_admins_only
+from handlers.reminder_context import chat_zone, reminder_service, topic_of
 from handlers.views import View, e
 
 AWAITING_TIME = "remind_awaiting_time"
 _FLOW = re.compile(r"^rf:(\d{4})(?::(c?)(\d{1,3}))?(?::(\d{1,2}))?$")
-_MANAGE = re.compile(r"^rm:(on|off|del):([0-9a-f]{8})$")
-ADMIN_STATUSES = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
 STALE = "This button is no longer valid. Send /remind to start again."
-
-
-def reminder_service(context: ContextTypes.DEFAULT_TYPE) -> ReminderService:
-    """The reminder service (always present once the application has started)."""
-    found = services(context).reminders
-    if found is None:
-        raise RuntimeError("reminders are not running")
-    return found
-
-
-async def may_manage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """In a group only its admins may change reminders; in a private chat, the user."""
-    if not is_group(update):
-        return True
-    chat, user = update.effective_chat, update.effective_user
-    if chat is None or user is None:
-        return False
-    member = await context.bot.get_chat_member(chat.id, user.id)
-    return member.status in ADMIN_STATUSES
-
-
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
-
-
-def group_admins_only(handler: Handler) -> Handler:
-    """Let a group's admins (and anyone in a private chat) through; refuse others politely."""
-
-    @functools.wraps(handler)
-    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if await may_manage(update, context):
-            await handler(update, context)
-        else:
-            await refuse(update, context)
-
-    return guarded
-
-
-async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Tell a group member politely that only admins set the group's reminders."""
-    text = "Sorry, only this group's admins can change its study reminders."
-    if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
-    else:
-        await reply(update, context, View(text))
 
 
 @group_admins_only
@@ -114,33 +69,29 @@ async def typed_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 @group_admins_only
 async def flow_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Walk the /remind buttons: time, then days, then (once) the time zone."""
-    query = update.callback_query
-    chat = update.effective_chat
-    if query is None or chat is None:
+    found = await pressed(update, _FLOW)
+    if found is None:
         return
+    query, chat_id, _ = found
     parsed = _parse_flow(query.data or "")
     if parsed is None:
-        await query.answer(STALE)
+        await answer(query, STALE)
         return
     if context.user_data is not None:
         context.user_data.pop(AWAITING_TIME, None)
     hhmm, choosing, mask, zone = parsed
-    await query.answer()
     if mask is None:
         await edit(update, rv.pick_days(hhmm))
-        return
-    if choosing:
+    elif choosing:
         await edit(update, rv.choose_days(hhmm, mask))
-        return
-    service = reminder_service(context)
-    tz = rv.COMMON_ZONES[zone] if zone is not None else None
-    if tz is None:
-        tz = (await service.profile(chat.id)).tz
-    if tz is None:
-        await edit(update, rv.pick_zone(hhmm, mask))
-        return
-    spec = ReminderSpec(int(hhmm[:2]), int(hhmm[2:]), rv.mask_days(mask), tz)
-    await _save(update, context, spec, in_place=True)
+    else:
+        tz = rv.COMMON_ZONES[zone] if zone is not None else await chat_zone(context, chat_id)
+        if tz is None:
+            await edit(update, rv.pick_zone(hhmm, mask))
+        else:
+            spec = ReminderSpec(int(hhmm[:2]), int(hhmm[2:]), rv.mask_days(mask), tz)
+            await _save(update, context, spec, in_place=True)
+    await answer(query)
 
 
 async def list_reminders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -150,31 +101,10 @@ async def list_reminders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     service = reminder_service(context)
     items = await service.list(chat.id)
-    await reply(update, context, rv.reminder_list(items, service.paused_until(chat.id)))
-
-
-@group_admins_only
-async def manage_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Pause, resume or delete one reminder from the /reminders list."""
-    found = await pressed(update, _MANAGE)
-    if found is None:
-        return
-    query, chat_id, match = found
-    service = reminder_service(context)
-    action, reminder_id = match.groups()
-    if action == "del":
-        done = await service.delete(chat_id, reminder_id)
-        note = "Reminder deleted." if done else "That reminder is already gone."
-    else:
-        changed = await service.set_paused(chat_id, reminder_id, paused=action == "off")
-        note = (
-            "That reminder is already gone."
-            if changed is None
-            else ("Reminder paused." if action == "off" else "Reminder resumed.")
-        )
-    await query.answer(note)
-    items = await service.list(chat_id)
-    await edit(update, rv.reminder_list(items, service.paused_until(chat_id)))
+    view = rv.reminder_list(
+        items, service.paused_until(chat.id), await chat_zone(context, chat.id)
+    )
+    await reply(update, context, view)
 
 
 @group_admins_only
@@ -185,7 +115,7 @@ async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     service = reminder_service(context)
     if not context.args:
-        current = (await service.profile(chat.id)).tz
+        current = await chat_zone(context, chat.id)
         shown = f"Your time zone is <b>{e(current)}</b>." if current else "No time zone set yet."
         await reply(
             update,
@@ -199,7 +129,8 @@ async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, context, View(e(exc.message)))
         return
     await service.set_timezone(chat.id, tz, is_group=is_group(update))
-    await reply(update, context, View(f"🌍 Time zone set to <b>{e(tz)}</b>."))
+    others = [item for item in await service.list(chat.id) if item.reminder.tz != tz]
+    await reply(update, context, rv.zone_set(tz, others))
 
 
 @group_admins_only
@@ -210,8 +141,8 @@ async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     days: int | None = None
     if context.args:
-        arg = context.args[0]
-        if not arg.isdigit() or not 1 <= int(arg) <= MAX_PAUSE_DAYS:
+        days = parse_whole_number(context.args[0], 1, MAX_PAUSE_DAYS)
+        if days is None:
             await reply(
                 update,
                 context,
@@ -221,13 +152,13 @@ async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 ),
             )
             return
-        days = int(arg)
     until = await reminder_service(context).pause(chat.id, days)
     if days is None:
         text = "⏸ Reminders paused until you send /resume."
     else:
         plural = "s" * (days != 1)
-        text = f"⏸ Reminders paused for {days} day{plural}, until {until:%a %d %b %H:%M} UTC."
+        shown = rv.when_in(until, await chat_zone(context, chat.id))
+        text = f"⏸ Reminders paused for {days} day{plural}, until {e(shown)}."
     await reply(update, context, View(text))
 
 
@@ -249,35 +180,6 @@ async def stop_reminders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await reply(update, context, View("Remove <b>all</b> your study reminders?", buttons))
 
 
-@group_admins_only
-async def stop_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Carry out or cancel /stopreminders."""
-    query = update.callback_query
-    chat = update.effective_chat
-    if query is None or chat is None:
-        return
-    if query.data not in ("stop:yes", "stop:no"):
-        await query.answer(STALE)
-        return
-    await query.answer()
-    if query.data == "stop:no":
-        await edit(update, View("OK, your reminders stay as they are."))
-        return
-    count = await reminder_service(context).remove_all(chat.id)
-    await edit(update, View(f"🗑 Removed {count} reminder{'s' * (count != 1)}."))
-
-
-async def resume_after_block(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Turn reminders back on after the user unblocked the bot."""
-    query = update.callback_query
-    chat = update.effective_chat
-    if query is None or chat is None:
-        return
-    count = await reminder_service(context).reactivate(chat.id)
-    await query.answer()
-    await edit(update, View(f"▶ {count} reminder{'s' * (count != 1)} back on. Welcome back!"))
-
-
 async def _save(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
@@ -288,15 +190,18 @@ async def _save(
     chat = update.effective_chat
     if chat is None:
         return
+    service = reminder_service(context)
     try:
-        listed = await reminder_service(context).add(chat.id, spec, is_group=is_group(update))
+        listed = await service.add(
+            chat.id, spec, is_group=is_group(update), thread_id=topic_of(update)
+        )
     except LimitReached as exc:
         view = View(
             f"You already have {exc.args[0]} reminders, the most I keep. "
             "Delete one in /reminders first."
         )
     else:
-        view = rv.reminder_saved(listed)
+        view = rv.reminder_saved(listed, await chat_zone(context, chat.id))
     if in_place:
         await edit(update, view)
     else:
@@ -320,8 +225,8 @@ def _parse_flow(data: str) -> tuple[str, bool, int | None, int | None] | None:
     return hhmm, bool(choosing), mask, zone
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Add the reminder commands and buttons."""
+def register(app: Application) -> None:
+    """Add the reminder commands, the /remind flow and the buttons that change reminders."""
     app.add_handler(command("remind", remind))
     app.add_handler(command("reminders", list_reminders))
     app.add_handler(command("timezone", timezone))
@@ -329,9 +234,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(command("resume", resume))
     app.add_handler(command("stopreminders", stop_reminders))
     app.add_handler(CallbackQueryHandler(flow_button, pattern=r"^rf:"))
-    app.add_handler(CallbackQueryHandler(manage_button, pattern=r"^rm:"))
-    app.add_handler(CallbackQueryHandler(stop_button, pattern=r"^stop:"))
-    app.add_handler(CallbackQueryHandler(resume_after_block, pattern=r"^back:on$"))
+    reminder_buttons.register(app)
     # Runs before the question handlers (group -1) and stops them when it used the text.
     app.add_handler(
         MessageHandler(

@@ -111,6 +111,10 @@ class AsyncRepository:
         """Set ``last_fired`` for many reminders, one write per shard; return how many."""
         return await self._run(self._repository.record_fired_many, list(updates))
 
+    async def move_chat(self, old_id: int, new_id: int) -> int:
+        """Move a group's records to its new supergroup id (crash-safe, repeatable)."""
+        return await self._run(self._repository.move_chat, old_id, new_id)
+
     async def all_reminders(self) -> list[Reminder]:
         """Return every stored reminder."""
         return await self._run(self._repository.all_reminders)

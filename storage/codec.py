@@ -15,8 +15,10 @@ from storage.records import ChatProfile, Reminder
 
 StringPool = dict[str, str]  # shares equal strings (zones, dates, times) among records
 
-REMINDER_FIELDS = ("id", "hour", "minute", "days", "tz", "active", "last_fired", "paused")
-PROFILE_FIELDS = (
+# Schema version 1 records lack the trailing fields added in version 2; both decode.
+REMINDER_FIELDS_V1 = ("id", "hour", "minute", "days", "tz", "active", "last_fired", "paused")
+REMINDER_FIELDS = (*REMINDER_FIELDS_V1, "thread_id")
+PROFILE_FIELDS_V1 = (
     "is_group",
     "tz",
     "step",
@@ -26,12 +28,27 @@ PROFILE_FIELDS = (
     "nudge_counter",
     "snoozed_until",
 )
+PROFILE_FIELDS = (*PROFILE_FIELDS_V1, "snoozed_thread", "moved_to")
 _OPTIONAL_STR = (str, NoneType)
+_OPTIONAL_INT = (int, NoneType)
 _REMINDER_TYPES = frozenset(
-    product((str,), (int,), (int,), (list,), (str,), (bool,), _OPTIONAL_STR, (bool,))
+    product(
+        (str,), (int,), (int,), (list,), (str,), (bool,), _OPTIONAL_STR, (bool,), _OPTIONAL_INT
+    )
 )
 _PROFILE_TYPES = frozenset(
-    product((bool,), _OPTIONAL_STR, (int,), (list,), _OPTIONAL_STR, (bool,), (int,), _OPTIONAL_STR)
+    product(
+        (bool,),
+        _OPTIONAL_STR,
+        (int,),
+        (list,),
+        _OPTIONAL_STR,
+        (bool,),
+        (int,),
+        _OPTIONAL_STR,
+        _OPTIONAL_INT,
+        _OPTIONAL_INT,
+    )
 )
 _ONLY_INT = frozenset({int})
 _ONLY_STR = frozenset({str})
@@ -41,7 +58,7 @@ _SHARED_DAY_SETS: dict[tuple[int, ...], frozenset[int]] = {}
 
 
 class RecordError(ValueError):
-    """A record does not have the shape schema version 1 requires."""
+    """A record does not have the shape schema version 1 or 2 requires."""
 
 
 def encode_reminder(reminder: Reminder) -> dict[str, Any]:
@@ -59,6 +76,7 @@ def encode_reminder(reminder: Reminder) -> dict[str, Any]:
         "active": reminder.active,
         "last_fired": reminder.last_fired,
         "paused": reminder.paused,
+        "thread_id": reminder.thread_id,
     }
     decode_reminder(reminder.chat_id, item)  # refuse to store what could not be read back
     return item
@@ -66,10 +84,10 @@ def encode_reminder(reminder: Reminder) -> dict[str, Any]:
 
 def decode_reminder(chat_id: int, item: Any, pool: StringPool | None = None) -> Reminder:
     """Build a Reminder from its stored form, or raise RecordError saying what is wrong."""
-    fields = _values(item, REMINDER_FIELDS)
+    fields = _values(item, REMINDER_FIELDS, REMINDER_FIELDS_V1)
     if fields is None or tuple(map(type, fields)) not in _REMINDER_TYPES:
         raise RecordError(_explain_reminder(item))
-    reminder_id, hour, minute, days, tz, active, last_fired, paused = fields
+    reminder_id, hour, minute, days, tz, active, last_fired, paused, thread_id = fields
     if not (reminder_id and tz and 0 <= hour <= 23 and 0 <= minute <= 59):
         raise RecordError(_explain_reminder(item))
     if pool is None:
@@ -82,7 +100,9 @@ def decode_reminder(chat_id: int, item: Any, pool: StringPool | None = None) -> 
         day_set = _day_set(days)
     except RecordError as error:
         raise RecordError(f"reminder {reminder_id!r}: {error}") from None
-    return Reminder(reminder_id, chat_id, hour, minute, day_set, tz, active, last_fired, paused)
+    return Reminder(
+        reminder_id, chat_id, hour, minute, day_set, tz, active, last_fired, paused, thread_id
+    )
 
 
 def encode_profile(profile: ChatProfile) -> dict[str, Any]:
@@ -97,6 +117,8 @@ def encode_profile(profile: ChatProfile) -> dict[str, Any]:
         "blocked": profile.blocked,
         "nudge_counter": profile.nudge_counter,
         "snoozed_until": profile.snoozed_until,
+        "snoozed_thread": profile.snoozed_thread,
+        "moved_to": profile.moved_to,
     }
     decode_profile(profile.chat_id, document)  # refuse to store what could not be read back
     return document
@@ -104,14 +126,14 @@ def encode_profile(profile: ChatProfile) -> dict[str, Any]:
 
 def decode_profile(chat_id: int, document: Any, pool: StringPool | None = None) -> ChatProfile:
     """Build a ChatProfile from its stored form, or raise RecordError saying what is wrong."""
-    fields = _values(document, PROFILE_FIELDS)
+    fields = _values(document, PROFILE_FIELDS, PROFILE_FIELDS_V1)
     if (
         fields is None
         or tuple(map(type, fields)) not in _PROFILE_TYPES
         or not _ONLY_STR.issuperset(map(type, fields[3]))
     ):
         raise RecordError(_explain_profile(document))
-    is_group, tz, step, studied, paused_until, blocked, counter, snoozed_until = fields
+    is_group, tz, step, studied, paused_until, blocked, counter, snoozed, thread, moved = fields
     if pool is None:
         tz = None if tz is None else sys.intern(tz)
         days = tuple(map(sys.intern, studied))
@@ -119,17 +141,27 @@ def decode_profile(chat_id: int, document: Any, pool: StringPool | None = None) 
         tz = None if tz is None else pool.setdefault(tz, tz)
         days = tuple(map(pool.setdefault, studied, studied))
     return ChatProfile(
-        chat_id, is_group, tz, step, days, paused_until, blocked, counter, snoozed_until
+        chat_id, is_group, tz, step, days, paused_until, blocked, counter, snoozed, thread, moved
     )
 
 
-def _values(record: Any, names: tuple[str, ...]) -> tuple[Any, ...] | None:
-    if not isinstance(record, dict) or len(record) != len(names):
+def _values(
+    record: Any, names: tuple[str, ...], old_names: tuple[str, ...]
+) -> tuple[Any, ...] | None:
+    """The record's values in ``names`` order; a record with only ``old_names`` gets None
+    for the newer fields."""
+    if not isinstance(record, dict):
         return None
-    if tuple(record) == names:  # the order this module writes: no lookups needed
-        return tuple(record.values())
+    if len(record) == len(names):
+        if tuple(record) == names:  # the order this module writes: no lookups needed
+            return tuple(record.values())
+        missing: tuple[None, ...] = ()
+    elif len(record) == len(old_names):
+        names, missing = old_names, (None,) * (len(names) - len(old_names))
+    else:
+        return None
     try:
-        return tuple(map(record.__getitem__, names))
+        return (*map(record.__getitem__, names), *missing)
     except KeyError:
         return None
 
@@ -166,6 +198,8 @@ def _explain_reminder(item: Any) -> str:
     for name in ("active", "paused"):
         if type(item[name]) is not bool:
             return f"{where}{name} must be true or false, got {item[name]!r}"
+    if type(item.get("thread_id")) not in _OPTIONAL_INT:
+        return f"{where}thread_id must be an integer or null, got {item['thread_id']!r}"
     return f"{where}last_fired must be a string or null, got {item['last_fired']!r}"
 
 
@@ -185,10 +219,14 @@ def _explain_profile(document: Any) -> str:
     for name in ("tz", "paused_until", "snoozed_until"):
         if type(document[name]) not in _OPTIONAL_STR:
             return f"{name} must be a string or null, got {document[name]!r}"
+    for name in ("snoozed_thread", "moved_to"):
+        if type(document.get(name)) not in _OPTIONAL_INT:
+            return f"{name} must be an integer or null, got {document[name]!r}"
     return "unreadable profile"
 
 
 def _explain_shape(record: Any, names: tuple[str, ...]) -> str | None:
-    if isinstance(record, dict) and record.keys() == set(names):
+    old_names = REMINDER_FIELDS_V1 if names == REMINDER_FIELDS else PROFILE_FIELDS_V1
+    if isinstance(record, dict) and record.keys() in (set(names), set(old_names)):
         return None
     return f"expected an object with exactly the fields {', '.join(names)}, got {record!r}"

@@ -25,6 +25,7 @@ class Reminder:
     active: bool = True
     last_fired: str | None = None
     paused: bool = False  # paused by the user with its own button; kept but not fired
+    thread_id: int | None = None  # the forum topic it was set in; None = the chat itself
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,3 +41,5 @@ class ChatProfile:
     blocked: bool = False  # the bot was blocked or removed; reminders deactivated
     nudge_counter: int = 0  # rotates the nudge texts so none repeats twice in a row
     snoozed_until: str | None = None  # UTC ISO-8601 time of a pending one-off snoozed nudge
+    snoozed_thread: int | None = None  # the forum topic the snoozed nudge goes to
+    moved_to: int | None = None  # the group became this supergroup; its data lives there

@@ -8,7 +8,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -40,6 +40,7 @@ __all__ = [
     "DuplicateReminderError",
     "ReminderLimitError",
     "Repository",
+    "SameScheduleError",
     "StorageCounts",
     "StorageError",
 ]
@@ -59,6 +60,22 @@ class DuplicateReminderError(ValueError):
 
 class ReminderLimitError(ValueError):
     """The chat already has MAX_REMINDERS_PER_CHAT reminders."""
+
+
+class SameScheduleError(ValueError):
+    """The chat already has a reminder with this time, days, zone and topic."""
+
+    def __init__(self, existing: Reminder) -> None:
+        super().__init__(f"chat {existing.chat_id} already has {existing.id!r} at that time")
+        self.existing = existing
+
+
+SCHEDULE_FIELDS = ("hour", "minute", "days", "tz", "thread_id")
+
+
+def same_schedule(first: dict[str, Any], second: dict[str, Any]) -> bool:
+    """Whether two stored reminders fire at the same times into the same chat topic."""
+    return all(first.get(name) == second.get(name) for name in SCHEDULE_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,12 +181,19 @@ class Repository:
             ]
 
     def add_reminder(self, reminder: Reminder) -> None:
-        """Store a new reminder; raises DuplicateReminderError or ReminderLimitError."""
+        """Store a new reminder.
+
+        Raises DuplicateReminderError (same id), SameScheduleError (same time, days, zone and
+        topic: nothing is stored) or ReminderLimitError.
+        """
         item = encode_reminder(reminder)
         with self._using(reminder.chat_id, writes=True) as shard:
             items = self._items(shard, reminder.chat_id)
             if any(existing["id"] == reminder.id for existing in items):
                 raise DuplicateReminderError(f"chat {reminder.chat_id} has {reminder.id!r}")
+            for existing in items:
+                if same_schedule(existing, item):
+                    raise SameScheduleError(decode_reminder(reminder.chat_id, existing))
             if len(items) >= MAX_REMINDERS_PER_CHAT:
                 raise ReminderLimitError(
                     f"chat {reminder.chat_id} has {MAX_REMINDERS_PER_CHAT} reminders"
@@ -237,6 +261,56 @@ class Repository:
         return self._change_items(
             chat_id, lambda old: old if old["active"] is active else {**old, "active": active}
         )
+
+    # A group upgraded to a supergroup
+
+    def move_chat(self, old_id: int, new_id: int) -> int:
+        """Move everything stored for ``old_id`` to ``new_id``; return how many reminders moved.
+
+        Three durable steps, each one atomic file write: the old profile is marked
+        ``moved_to``; the profile and reminders are merged into the new chat; the old chat is
+        left as a tombstone (a profile with only ``moved_to``). A crash between steps loses
+        nothing and leaves the mark, so calling this again finishes the move; calling it after
+        a finished move changes nothing.
+        """
+        if old_id == new_id:
+            raise ValueError("a chat cannot move to itself")
+        with self._using(old_id, writes=True) as shard:
+            document = shard.profiles.get(doc_id=old_id)
+            profile = (
+                ChatProfile(old_id, is_group=True)
+                if document is None
+                else self._decoded(shard, PROFILES_TABLE, old_id, decode_profile, document)
+            )
+            if profile.moved_to not in (None, new_id):
+                raise ValueError(f"chat {old_id} already moved to {profile.moved_to}")
+            items = self._items(shard, old_id)
+            if profile.moved_to == new_id and not items and _is_tombstone(profile):
+                return 0
+            if profile.moved_to is None:
+                marked = replace(profile, moved_to=new_id)
+                shard.profiles.upsert(Document(encode_profile(marked), doc_id=old_id))
+            moving = [decode_reminder(new_id, item) for item in items]
+        with self._using(new_id, writes=True) as shard, shard.storage.batch():
+            document = shard.profiles.get(doc_id=new_id)
+            existing = (
+                None
+                if document is None
+                else self._decoded(shard, PROFILES_TABLE, new_id, decode_profile, document)
+            )
+            merged = _merge_profiles(replace(profile, chat_id=new_id, moved_to=None), existing)
+            shard.profiles.upsert(Document(encode_profile(merged), doc_id=new_id))
+            kept = self._items(shard, new_id)
+            for reminder in moving:
+                item = encode_reminder(reminder)
+                if not any(old["id"] == item["id"] or same_schedule(old, item) for old in kept):
+                    kept.append(item)
+            self._store_items(shard, new_id, kept)
+        with self._using(old_id, writes=True) as shard, shard.storage.batch():
+            tombstone = ChatProfile(old_id, is_group=True, moved_to=new_id)
+            shard.profiles.upsert(Document(encode_profile(tombstone), doc_id=old_id))
+            self._store_items(shard, old_id, [])
+        return len(moving)
 
     # Everything at once (start-up)
 
@@ -444,7 +518,32 @@ class Repository:
 
 
 def _has_pause_or_snooze(document: Any) -> bool:
-    return bool(document.get("paused_until") or document.get("snoozed_until"))
+    return bool(
+        document.get("paused_until") or document.get("snoozed_until") or document.get("moved_to")
+    )
+
+
+def _is_tombstone(profile: ChatProfile) -> bool:
+    return profile == ChatProfile(profile.chat_id, is_group=True, moved_to=profile.moved_to)
+
+
+def _merge_profiles(moved: ChatProfile, existing: ChatProfile | None) -> ChatProfile:
+    """Combine a moving chat's profile with one the new chat already has (same result twice)."""
+    if existing is None:
+        return moved
+    return replace(
+        existing,
+        is_group=True,
+        tz=existing.tz or moved.tz,
+        step=max(existing.step, moved.step),
+        studied=tuple(sorted({*existing.studied, *moved.studied})),
+        paused_until=existing.paused_until or moved.paused_until,
+        nudge_counter=max(existing.nudge_counter, moved.nudge_counter),
+        snoozed_until=existing.snoozed_until or moved.snoozed_until,
+        snoozed_thread=(
+            existing.snoozed_thread if existing.snoozed_until else moved.snoozed_thread
+        ),
+    )
 
 
 def _record_error(shard: Shard, table: str, chat_id: int, problem: str) -> StorageError:

@@ -10,7 +10,9 @@ from pathlib import Path
 from storage.atomic import atomic_write_bytes, read_json_object
 from storage.errors import StorageError
 
-SCHEMA_VERSION = 1
+# 2 added reminders' forum topic and profiles' snoozed topic and moved_to; version 1 records
+# still load as they are (the new fields read as null), so upgrading only rewrites meta.json.
+SCHEMA_VERSION = 2
 META_FILE_NAME = "meta.json"
 SHARD_FILE_PATTERN = re.compile(r"shard-(\d{4})\.json")
 MAX_SHARDS = 10_000
@@ -43,8 +45,7 @@ def load_or_create_meta(data_dir: Path, shards: int) -> StorageMeta:
                 "unknown; restore meta.json from a backup (never guess the shard count)"
             )
         meta = StorageMeta(schema_version=SCHEMA_VERSION, shards=shards)
-        payload = {"schema_version": meta.schema_version, "shards": meta.shards}
-        atomic_write_bytes(meta_path, json.dumps(payload, indent=2).encode("utf-8"))
+        _write_meta(meta_path, meta)
         return meta
     meta = _parse_meta(meta_path, document)
     strays = sorted(index for index in shard_indexes if index >= meta.shards)
@@ -53,7 +54,15 @@ def load_or_create_meta(data_dir: Path, shards: int) -> StorageMeta:
             f"{meta_path}: says {meta.shards} shards but {shard_file_name(strays[0])} exists; "
             "meta.json does not belong to these shard files; restore the matching meta.json"
         )
+    if meta.schema_version < SCHEMA_VERSION:
+        meta = StorageMeta(schema_version=SCHEMA_VERSION, shards=meta.shards)
+        _write_meta(meta_path, meta)
     return meta
+
+
+def _write_meta(meta_path: Path, meta: StorageMeta) -> None:
+    payload = {"schema_version": meta.schema_version, "shards": meta.shards}
+    atomic_write_bytes(meta_path, json.dumps(payload, indent=2).encode("utf-8"))
 
 
 def _parse_meta(meta_path: Path, document: dict[str, object]) -> StorageMeta:

@@ -96,18 +96,69 @@ class SimulatorControls(SimulatorRecords):
             self._open_callback_queries[str(payload["id"])] = copy.deepcopy(payload)
         return self._push(kind, payload)
 
+    def create_topic(self, chat: SimChat, thread_id: int) -> None:
+        """A forum topic with ``thread_id`` exists in the forum supergroup ``chat``."""
+        if not chat.is_forum:
+            raise ValueError(f"chat {chat.id} is not a forum supergroup")
+        self.world.add(chat)
+        self.world.topics[chat.id].add(thread_id)
+
+    def delete_topic(self, chat: SimChat, thread_id: int) -> None:
+        """The forum topic is deleted: sends into it answer 400."""
+        self.world.topics[chat.id].discard(thread_id)
+
+    def migrate_to_supergroup(
+        self, chat: SimChat, new_id: int, by: SimUser, *, announce: bool = True
+    ) -> SimChat:
+        """An admin upgrades the basic group ``chat`` to a supergroup with ``new_id``.
+
+        Members and their statuses carry over; from now on sends to the old id answer 400
+        with ``migrate_to_chat_id``. With ``announce`` the bot gets both service messages,
+        ``migrate_to_chat_id`` in the old group and ``migrate_from_chat_id`` in the new one.
+        """
+        if chat.type != "group":
+            raise ValueError("only a basic group can be upgraded to a supergroup")
+        new_chat = SimChat.group(new_id, chat.title or "Study group", supergroup=True)
+        self.world.add(new_chat)
+        for (chat_id, user_id), status in list(self.world.statuses.items()):
+            if chat_id == chat.id:
+                self.world.statuses[(new_id, user_id)] = status
+        self.world.add(new_chat, by)
+        if announce:
+            old = self.world.store_service_message(chat, by, {"migrate_to_chat_id": new_id})
+            self._push("message", old)
+        self.world.migrated[chat.id] = new_id
+        if announce:
+            new = self.world.store_service_message(new_chat, by, {"migrate_from_chat_id": chat.id})
+            self._push("message", new)
+        return new_chat
+
     def send_text(
-        self, chat: SimChat, user: SimUser, text: str, *, reply_to_message_id: int | None = None
+        self,
+        chat: SimChat,
+        user: SimUser,
+        text: str,
+        *,
+        reply_to_message_id: int | None = None,
+        thread_id: int | None = None,
     ) -> dict[str, Any]:
-        """The user types `text` in `chat`; returns the Message the bot will receive."""
+        """The user types `text` in `chat` (in forum topic ``thread_id``); returns the Message
+        the bot will receive."""
         self.world.add(chat, user)
+        if thread_id is not None:
+            self.create_topic(chat, thread_id)
         reply_to = None
         if reply_to_message_id is not None:
             reply_to = self.world.message(chat.id, reply_to_message_id)
             if reply_to is None:
                 raise ValueError(f"no message {reply_to_message_id} in chat {chat.id} to reply to")
         message = self.world.store_message(
-            chat, user, text, entities=user_text_entities(text), reply_to=reply_to
+            chat,
+            user,
+            text,
+            entities=user_text_entities(text),
+            reply_to=reply_to,
+            thread_id=thread_id,
         )
         return self._push("message", message)
 

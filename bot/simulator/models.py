@@ -34,6 +34,7 @@ class SimChat:
     title: str | None = None
     username: str | None = None
     first_name: str | None = None
+    is_forum: bool = False  # a supergroup with topics
 
     @classmethod
     def private(cls, user: SimUser) -> "SimChat":
@@ -42,12 +43,20 @@ class SimChat:
 
     @classmethod
     def group(
-        cls, chat_id: int, title: str = "Study group", *, supergroup: bool = False
+        cls,
+        chat_id: int,
+        title: str = "Study group",
+        *,
+        supergroup: bool = False,
+        forum: bool = False,
     ) -> "SimChat":
-        """Return a group chat; ids must be negative like Telegram's."""
+        """Return a group chat; ids must be negative like Telegram's; only supergroups have
+        topics (``forum``)."""
         if chat_id >= 0:
             raise ValueError("group chat ids are negative")
-        return cls(chat_id, "supergroup" if supergroup else "group", title=title)
+        if forum and not supergroup:
+            raise ValueError("only a supergroup can have topics")
+        return cls(chat_id, "supergroup" if supergroup else "group", title=title, is_forum=forum)
 
     @property
     def is_group(self) -> bool:
@@ -60,6 +69,8 @@ class SimChat:
         for name in ("title", "username", "first_name"):
             if getattr(self, name) is not None:
                 data[name] = getattr(self, name)
+        if self.is_forum:
+            data["is_forum"] = True
         return data
 
 
@@ -100,6 +111,7 @@ class SentMessage:
     reply_markup: dict[str, Any] | None = None
     reply_to_message_id: int | None = None
     method: str = "sendMessage"
+    message_thread_id: int | None = None  # the forum topic it is in
 
     @property
     def buttons(self) -> list[dict[str, Any]]:

@@ -246,6 +246,11 @@ class BotApiSimulator(SimulatorControls):
         markup = params.get("reply_markup")
         check_reply_markup(markup)
         reply_to = self._reply_target(chat, params.get("reply_parameters"))
+        thread_id = params.get("message_thread_id")
+        if thread_id is not None:
+            thread_id = self.world.check_topic(chat, thread_id)
+        elif reply_to is not None and reply_to.get("is_topic_message"):
+            thread_id = reply_to.get("message_thread_id")  # a reply stays in its topic
         message = self.world.store_message(
             chat,
             self.bot,
@@ -253,6 +258,7 @@ class BotApiSimulator(SimulatorControls):
             entities=parsed.entities,
             reply_markup=markup,
             reply_to=reply_to,
+            thread_id=thread_id,
         )
         self.sent.append(
             SentMessage(
@@ -264,6 +270,7 @@ class BotApiSimulator(SimulatorControls):
                 entities=parsed.entities,
                 reply_markup=copy.deepcopy(markup),
                 reply_to_message_id=reply_to["message_id"] if reply_to else None,
+                message_thread_id=thread_id,
             )
         )
         return copy.deepcopy(message)
@@ -356,6 +363,7 @@ class BotApiSimulator(SimulatorControls):
                 reply_markup=copy.deepcopy(message.get("reply_markup")),
                 reply_to_message_id=reply_to["message_id"] if reply_to else None,
                 method=method,
+                message_thread_id=message.get("message_thread_id"),
             )
         )
 

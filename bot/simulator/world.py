@@ -5,7 +5,7 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from bot.simulator.errors import bad_request, forbidden
+from bot.simulator.errors import bad_request, chat_upgraded, forbidden
 from bot.simulator.members import PRESENT_STATUSES
 from bot.simulator.models import SimChat, SimUser
 
@@ -20,6 +20,8 @@ class SimWorld:
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.statuses: dict[tuple[int, int], str] = {}
         self.unwritable: dict[int, str] = {}
+        self.topics: defaultdict[int, set[int]] = defaultdict(set)  # forum chat -> thread ids
+        self.migrated: dict[int, int] = {}  # basic group -> the supergroup it became
         self._last_message_id: defaultdict[int, int] = defaultdict(int)
 
     def add(self, chat: SimChat | None = None, user: SimUser | None = None) -> None:
@@ -51,9 +53,19 @@ class SimWorld:
     def writable_chat(self, raw: Any) -> SimChat:
         """Resolve a chat the bot wants to write to; 403 if it was blocked or kicked."""
         chat = self.resolve_chat(raw)
+        if chat.id in self.migrated:
+            raise chat_upgraded(self.migrated[chat.id])
         if chat.id in self.unwritable:
             raise forbidden(self.unwritable[chat.id])
         return chat
+
+    def check_topic(self, chat: SimChat, thread_id: Any) -> int:
+        """Validate a message_thread_id: an existing topic of a forum supergroup."""
+        if isinstance(thread_id, bool) or not isinstance(thread_id, int):
+            raise bad_request("message thread not found")
+        if not chat.is_forum or thread_id not in self.topics[chat.id]:
+            raise bad_request("message thread not found")
+        return thread_id
 
     def removal_reason(self, chat_id: int) -> str:
         """What Telegram says when the bot writes to a chat that blocked or removed it."""
@@ -80,16 +92,10 @@ class SimWorld:
         entities: list[dict[str, Any]] | None = None,
         reply_markup: dict[str, Any] | None = None,
         reply_to: dict[str, Any] | None = None,
+        thread_id: int | None = None,
     ) -> dict[str, Any]:
         """Create a text message with the chat's next message_id and return it."""
-        self._last_message_id[chat.id] += 1
-        message: dict[str, Any] = {
-            "message_id": self._last_message_id[chat.id],
-            "from": sender.to_dict(),
-            "chat": chat.to_dict(),
-            "date": int(time.time()),
-            "text": text,
-        }
+        message = self.store_service_message(chat, sender, {"text": text}, thread_id=thread_id)
         if entities:
             message["entities"] = copy.deepcopy(entities)
         if reply_to is not None:
@@ -99,6 +105,28 @@ class SimWorld:
             }
         if reply_markup and reply_markup.get("inline_keyboard"):
             message["reply_markup"] = copy.deepcopy(reply_markup)
+        return message
+
+    def store_service_message(
+        self,
+        chat: SimChat,
+        sender: SimUser,
+        content: dict[str, Any],
+        *,
+        thread_id: int | None = None,
+    ) -> dict[str, Any]:
+        """Create a message with ``content`` (text or a service field) and return it."""
+        self._last_message_id[chat.id] += 1
+        message: dict[str, Any] = {
+            "message_id": self._last_message_id[chat.id],
+            "from": sender.to_dict(),
+            "chat": chat.to_dict(),
+            "date": int(time.time()),
+        }
+        if thread_id is not None:
+            message["message_thread_id"] = thread_id
+            message["is_topic_message"] = True
+        message.update(copy.deepcopy(content))
         self.messages[(chat.id, message["message_id"])] = message
         return message
 

@@ -284,3 +284,58 @@ async def test_next_message_consumes_in_order(sim: BotApiSimulator) -> None:
     assert [m.text for m in sim.unread_messages(ANN.id)] == ["two"]
     assert (await sim.next_message(ANN.id)).text == "two"
     assert len(sim.messages_to(ANN.id)) == 2
+
+
+async def test_an_upgraded_group_refuses_sends_and_names_the_supergroup(
+    sim: BotApiSimulator,
+) -> None:
+    sim.set_member_status(GROUP, ANN, "administrator")
+    new_chat = sim.migrate_to_supergroup(GROUP, -1_001_000_000_002, ANN)
+    assert new_chat.type == "supergroup"
+    updates = await ok(sim, "getUpdates")
+    old_notice, new_notice = (u["message"] for u in updates)
+    assert old_notice["chat"]["id"] == GROUP.id and "text" not in old_notice
+    assert old_notice["migrate_to_chat_id"] == new_chat.id
+    assert new_notice["chat"]["id"] == new_chat.id
+    assert new_notice["migrate_from_chat_id"] == GROUP.id
+    status, body = await sim.handle("sendMessage", {"chat_id": GROUP.id, "text": "hi"})
+    assert status == 400
+    assert body["description"] == "Bad Request: group chat was upgraded to a supergroup chat"
+    assert body["parameters"] == {"migrate_to_chat_id": new_chat.id}
+    member = await ok(sim, "getChatMember", chat_id=new_chat.id, user_id=ANN.id)
+    assert member["status"] == "administrator"
+    await ok(sim, "sendMessage", chat_id=new_chat.id, text="hi")
+
+
+async def test_forum_topics_carry_their_thread_and_unknown_ones_are_refused(
+    sim: BotApiSimulator,
+) -> None:
+    forum = SimChat.group(-1_001_000_000_003, "Forum", supergroup=True, forum=True)
+    asked = sim.send_text(forum, ANN, "/remind", thread_id=77)
+    assert asked["message_thread_id"] == 77 and asked["is_topic_message"] is True
+    assert asked["chat"]["is_forum"] is True
+    reply = await ok(
+        sim,
+        "sendMessage",
+        chat_id=forum.id,
+        text="in the topic",
+        reply_parameters={"message_id": asked["message_id"]},
+    )
+    assert reply["message_thread_id"] == 77 and reply["is_topic_message"] is True
+    sent = await ok(sim, "sendMessage", chat_id=forum.id, text="nudge", message_thread_id=77)
+    assert sent["message_thread_id"] == 77
+    general = await ok(sim, "sendMessage", chat_id=forum.id, text="general")
+    assert "message_thread_id" not in general
+    assert await error(sim, "sendMessage", chat_id=forum.id, text="x", message_thread_id=78) == (
+        400,
+        "Bad Request: message thread not found",
+    )
+    assert await error(sim, "sendMessage", chat_id=GROUP.id, text="x", message_thread_id=77) == (
+        400,
+        "Bad Request: message thread not found",
+    )
+    sim.delete_topic(forum, 77)
+    assert (await error(sim, "sendMessage", chat_id=forum.id, text="x", message_thread_id=77))[
+        0
+    ] == 400
+    assert [m.message_thread_id for m in sim.sent] == [77, 77, None]

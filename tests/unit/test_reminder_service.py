@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.delivery_errors import ChatUnreachable
+from bot.delivery_errors import ChatMoved, ChatUnreachable
 from bot.guide import load_guide
 from bot.reminders import LimitReached, Nudge, ReminderService
 from bot.schedule import ReminderSpec
 from storage.async_repository import AsyncRepository
+from storage.records import ChatProfile, Reminder
 
 START = datetime(2026, 3, 2, 8, 59, 58, tzinfo=UTC)  # a Monday
 
@@ -105,6 +106,54 @@ async def test_unreachable_chat_is_deactivated(service: ReminderService) -> None
     assert not (await service.list(9))[0].reminder.active
     assert await service.reactivate(9) == 1
     assert (await service.list(9))[0].reminder.active
+
+
+OLD_GROUP = -4_100_200_300
+NEW_GROUP = -1_004_100_200_300
+
+
+async def test_a_move_a_crash_cut_short_is_finished_at_start_up(tmp_path: Path) -> None:
+    guide = load_guide()
+    repository = await AsyncRepository.open(tmp_path / "data", shards=8)
+    service = ReminderService(
+        repository, guide.actions_by_step(), guide.group_prompts, clock=Clock()
+    )
+    await repository.add_reminder(Reminder("r1", OLD_GROUP, 9, 0, frozenset(range(7)), "UTC"))
+    await repository.put_profile(ChatProfile(OLD_GROUP, is_group=True, moved_to=NEW_GROUP))
+    try:
+        await service.start(_ignore)  # only the first step (the mark) reached the disk
+        assert await service.list(OLD_GROUP) == []
+        [moved] = await service.list(NEW_GROUP)
+        assert moved.next_due == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+        assert service.current_chat(OLD_GROUP) == NEW_GROUP
+    finally:
+        await service.stop()
+        await repository.close()
+
+
+async def test_a_nudge_refused_because_the_group_moved_goes_to_the_new_id(
+    service: ReminderService,
+) -> None:
+    sent: list[Nudge] = []
+    arrived = asyncio.Event()
+
+    async def upgraded(nudge: Nudge) -> None:
+        if nudge.chat_id == OLD_GROUP:
+            raise ChatMoved(NEW_GROUP)
+        sent.append(nudge)
+        arrived.set()
+
+    await service.start(upgraded)
+    await service.add(OLD_GROUP, ReminderSpec(9, 0, frozenset(range(7)), "UTC"), thread_id=None)
+    service._clock.now = START + timedelta(seconds=3)  # type: ignore[attr-defined]
+    service.dispatcher.wake()
+    await asyncio.wait_for(arrived.wait(), 5)
+    await asyncio.wait_for(service.outbox.join(), 5)
+    assert [n.chat_id for n in sent] == [NEW_GROUP]
+    [moved] = await service.list(NEW_GROUP)
+    assert moved.reminder.last_fired == datetime(2026, 3, 2, 9, 0, tzinfo=UTC).isoformat()
+    assert moved.next_due == datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
+    assert await service.list(OLD_GROUP) == []
 
 
 async def _ignore(nudge: Nudge) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ from storage.repository import (
     DuplicateReminderError,
     ReminderLimitError,
     Repository,
+    SameScheduleError,
     StorageCounts,
 )
 from storage.schema import shard_file_name
@@ -33,7 +34,7 @@ def reminder(chat_id: int = 42, reminder_id: str = "r1", **changes: object) -> R
         "id": reminder_id,
         "chat_id": chat_id,
         "hour": 7,
-        "minute": 30,
+        "minute": sum(map(ord, reminder_id)) % 60,  # distinct ids, distinct schedules
         "days": frozenset({0, 2, 4}),
         "tz": "America/Chicago",
     }
@@ -133,7 +134,7 @@ def test_schema_version_and_shard_count_are_written_on_first_open(data_dir: Path
 @pytest.mark.parametrize(
     ("meta", "complaint"),
     [
-        ('{"schema_version": 2, "shards": 8}', "newer than this bot understands"),
+        ('{"schema_version": 3, "shards": 8}', "newer than this bot understands"),
         ('{"schema_version": "one", "shards": 8}', "no version of this bot wrote"),
         ('{"schema_version": 1, "shards": 0}', "not a shard count"),
         ('{"schema_version": 1, "sh', "not valid JSON"),
@@ -238,8 +239,107 @@ def test_duplicate_ids_and_the_per_chat_limit_are_refused(repo: Repository) -> N
     for n in range(2, MAX_REMINDERS_PER_CHAT + 1):
         repo.add_reminder(reminder(reminder_id=f"r{n}"))
     with pytest.raises(ReminderLimitError):
-        repo.add_reminder(reminder(reminder_id="one-too-many"))
+        repo.add_reminder(reminder(reminder_id="one-too-many", hour=23))
     assert len(repo.reminders_for(42)) == MAX_REMINDERS_PER_CHAT
+
+
+def test_a_second_reminder_with_the_same_schedule_and_topic_is_refused(
+    repo: Repository,
+) -> None:
+    repo.add_reminder(reminder(chat_id=GROUP_CHAT, thread_id=77))
+    with pytest.raises(SameScheduleError) as refused:
+        repo.add_reminder(reminder(chat_id=GROUP_CHAT, reminder_id="r2", minute=43, thread_id=77))
+    assert refused.value.existing.id == "r1"
+    repo.add_reminder(reminder(chat_id=GROUP_CHAT, reminder_id="r3", minute=43, thread_id=78))
+    assert [r.id for r in repo.reminders_for(GROUP_CHAT)] == ["r1", "r3"]
+
+
+def test_version_1_records_still_load_and_meta_is_upgraded(data_dir: Path) -> None:
+    Repository.open(data_dir, SHARDS).close()
+    (data_dir / "meta.json").write_text('{"schema_version": 1, "shards": 8}')
+    old_reminder = {
+        "id": "r1", "hour": 7, "minute": 30, "days": [0], "tz": "UTC",
+        "active": True, "last_fired": None, "paused": False,
+    }  # fmt: skip
+    old_profile = {
+        "is_group": False, "tz": "UTC", "step": 2, "studied": [], "paused_until": None,
+        "blocked": False, "nudge_counter": 0, "snoozed_until": None,
+    }  # fmt: skip
+    shard = {"profiles": {"42": old_profile}, "reminders": {"42": {"items": [old_reminder]}}}
+    shard_path(data_dir, 42).write_text(json.dumps(shard))
+    with Repository.open(data_dir, SHARDS) as repository:
+        assert repository.reminders_for(42)[0].thread_id is None
+        profile = repository.get_profile(42)
+        assert profile is not None and profile.step == 2 and profile.moved_to is None
+        assert repository.load_all() == ([profile], repository.reminders_for(42))
+    assert json.loads((data_dir / "meta.json").read_text())["schema_version"] == SCHEMA_VERSION
+
+
+OLD_GROUP = -4_100_200_300
+NEW_GROUP = -1_004_100_200_300
+
+
+def _stored_group(repo: Repository) -> None:
+    repo.put_profile(
+        ChatProfile(OLD_GROUP, is_group=True, tz="Europe/Paris", studied=("2026-05-01",),
+                    paused_until="2026-06-01T00:00:00+00:00", nudge_counter=3,
+                    snoozed_until="2026-05-02T10:00:00+00:00")
+    )  # fmt: skip
+    repo.add_reminder(reminder(OLD_GROUP, "r1", last_fired="2026-05-01T16:00:00+00:00"))
+    repo.add_reminder(reminder(OLD_GROUP, "r2", thread_id=77))
+
+
+def test_move_chat_carries_everything_and_a_repeat_changes_nothing(
+    repo: Repository, data_dir: Path
+) -> None:
+    _stored_group(repo)
+    before = repo.reminders_for(OLD_GROUP)
+    assert repo.move_chat(OLD_GROUP, NEW_GROUP) == 2
+    moved = repo.get_profile(NEW_GROUP)
+    assert moved is not None and moved.tz == "Europe/Paris" and moved.studied == ("2026-05-01",)
+    assert moved.paused_until and moved.snoozed_until and moved.nudge_counter == 3
+    assert repo.reminders_for(NEW_GROUP) == [replace(r, chat_id=NEW_GROUP) for r in before]
+    assert repo.reminders_for(OLD_GROUP) == []
+    assert repo.get_profile(OLD_GROUP) == ChatProfile(OLD_GROUP, True, moved_to=NEW_GROUP)
+    files = snapshot(data_dir)
+    assert repo.move_chat(OLD_GROUP, NEW_GROUP) == 0
+    assert snapshot(data_dir) == files
+
+
+@pytest.mark.parametrize("crash_at_write", [1, 2, 3])
+def test_a_move_cut_short_by_a_crash_loses_nothing_and_a_repeat_finishes_it(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, crash_at_write: int
+) -> None:
+    with Repository.open(data_dir, SHARDS) as repo:
+        _stored_group(repo)
+        expected = [replace(r, chat_id=NEW_GROUP) for r in repo.reminders_for(OLD_GROUP)]
+    real_write = storage.atomic.atomic_write_bytes
+    writes = 0
+
+    def crashing_write(path: Path, payload: bytes) -> None:
+        nonlocal writes
+        writes += 1
+        if writes == crash_at_write:
+            raise KeyboardInterrupt("power cut")
+        real_write(path, payload)
+
+    monkeypatch.setattr(storage.atomic, "atomic_write_bytes", crashing_write)
+    with Repository.open(data_dir, SHARDS) as repo, pytest.raises(KeyboardInterrupt):
+        repo.move_chat(OLD_GROUP, NEW_GROUP)
+    monkeypatch.setattr(storage.atomic, "atomic_write_bytes", real_write)
+    with Repository.open(data_dir, SHARDS) as repo:
+        profiles, reminders = repo.load_schedule()
+        marked = [p for p in profiles if p.moved_to == NEW_GROUP]
+        if crash_at_write == 1:  # nothing was written: the move never started
+            assert marked == [] and repo.reminders_for(OLD_GROUP)
+        else:  # the mark is on disk, so start-up knows to finish the move
+            assert [p.chat_id for p in marked] == [OLD_GROUP]
+        assert {r.id for r in reminders} == {"r1", "r2"}
+        repo.move_chat(OLD_GROUP, NEW_GROUP)
+        assert repo.reminders_for(NEW_GROUP) == expected
+        assert repo.reminders_for(OLD_GROUP) == []
+        profile = repo.get_profile(NEW_GROUP)
+        assert profile is not None and profile.tz == "Europe/Paris"
 
 
 def test_an_invalid_record_is_refused_before_anything_is_written(
