@@ -14,13 +14,14 @@ chat: $(VENV)/.installed  ## try the bot in this terminal: no token, no network
 test: $(VENV)/.installed-test  ## set up, then lint and run every test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed-test  ## print speed and memory figures
 	$(BIN)/python bench/bench_commands.py
 	$(BIN)/python bench/bench_group_flood.py
 	$(BIN)/python bench/bench_storage.py
-	$(BIN)/python bench/bench_dispatcher.py
+	$(BIN)/python bench/bench_slot_scheduler.py
 	$(BIN)/python bench/bench_reminders.py
 
 $(VENV)/.python-ok:

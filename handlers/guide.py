@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 from bot.numbers import parse_whole_number
 from handlers import views
 from handlers.common import STALE_BUTTON, answer, command, command_word, edit, reply, services
+from handlers.group_admins import may_manage
 
 _PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _TOPIC_DATA = re.compile(r"^(show|page):([a-z]+(?::[A-Za-z0-9]+)?)$")
@@ -27,7 +28,12 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, context, views.welcome(guide, user.first_name if user else None))
     reminders = services(context).reminders
     chat = update.effective_chat
-    if reminders is not None and chat is not None and await reminders.is_blocked(chat.id):
+    if (
+        reminders is not None
+        and chat is not None
+        and await reminders.is_blocked(chat.id)
+        and await may_manage(update, context)  # in a group, only those who may turn them on
+    ):
         offer = views.View(
             "Welcome back! Your study reminders were switched off while I couldn't reach you. "
             "Turn them back on?",

@@ -20,7 +20,16 @@ from bot.schedule import ScheduleInputError, parse_remind_args, parse_time, pars
 from bot.schedule_parse import ReminderSpec
 from handlers import reminder_buttons
 from handlers import reminder_views as rv
-from handlers.common import NEW_MESSAGES, answer, command, edit, is_group, pressed, reply
+from handlers.common import (
+    COMMAND,
+    NEW_MESSAGES,
+    answer,
+    command,
+    edit,
+    is_group,
+    pressed,
+    reply,
+)
 from handlers.group_admins import group_admins_only
 from handlers.reminder_context import chat_zone, reminder_service, topic_of
 from handlers.views import View, e
@@ -236,9 +245,10 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(flow_button, pattern=r"^rf:"))
     reminder_buttons.register(app)
     # Runs before the question handlers (group -1) and stops them when it used the text.
+    # COMMAND, not filters.COMMAND: a malformed command entity makes the message plain text.
     app.add_handler(
         MessageHandler(
-            NEW_MESSAGES & filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, typed_time
+            NEW_MESSAGES & filters.TEXT & ~COMMAND & filters.ChatType.PRIVATE, typed_time
         ),
         group=-1,
     )

@@ -124,8 +124,11 @@ def check_reply_keyboard(markup: dict[str, Any]) -> None:
             raise bad_request("can't parse keyboard button: Text must be non-empty")
 
 
-def check_inline_results(results: Any) -> None:
-    """At most 50 results with unique ids of 1..64 bytes; article texts valid like messages."""
+def check_inline_results(results: Any) -> list[dict[str, Any]]:
+    """At most 50 results with unique ids of 1..64 bytes; article texts valid like messages.
+
+    Returns `results`, now known to be a list of result objects.
+    """
     if not isinstance(results, list):
         raise bad_request("can't parse inline query results JSON object")
     if len(results) > MAX_INLINE_RESULTS:
@@ -143,6 +146,7 @@ def check_inline_results(results: Any) -> None:
             raise bad_request("RESULT_ID_DUPLICATE")
         seen.add(result_id)
         check_inline_result_content(result)
+    return results
 
 
 def check_inline_result_content(result: dict[str, Any]) -> None:

@@ -63,7 +63,7 @@ class SimulatorRecords:
 
     async def wait_for(
         self,
-        predicate: Callable[[], T],
+        predicate: Callable[[], T | None],
         timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109
     ) -> T:
         """Await predicate()'s first truthy value; it is re-checked after every call/update."""

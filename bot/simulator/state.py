@@ -412,8 +412,7 @@ class BotApiSimulator(SimulatorControls):
         query_id = str(params.get("inline_query_id"))
         if query_id not in self._open_inline_queries:
             raise bad_request(QUERY_TOO_OLD)
-        results = params.get("results")
-        check_inline_results(results)
+        results = check_inline_results(params.get("results"))
         self._open_inline_queries.discard(query_id)
         self.inline_answers.append(
             InlineAnswer(

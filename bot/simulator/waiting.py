@@ -20,7 +20,7 @@ class ChangeNotifier:
                 waiter.set_result(None)
         self._waiters.clear()
 
-    async def wait_for(self, predicate: Callable[[], T], within: float | None) -> T:
+    async def wait_for(self, predicate: Callable[[], T | None], within: float | None) -> T:
         """Return predicate()'s first truthy value, re-checked after each change.
 
         Raises TimeoutError if it stays falsy for `within` seconds (None waits forever).

@@ -154,6 +154,24 @@ async def test_when_re_added_admins_are_offered_their_reminders_back(coach: Coac
     assert item.reminder.active and item.next_due is not None
 
 
+async def test_start_in_a_switched_off_group_offers_the_resume_button_to_admins_only(
+    coach: Coach,
+) -> None:
+    await set_group_reminder(coach, GROUP, "/remind 18:00 daily UTC")
+    coach.sim.my_chat_member(GROUP, ADMIN, "member", "kicked")
+    coach.sim.my_chat_member(GROUP, ADMIN, "kicked", "member")
+    await coach.sim.next_message(GROUP.id)  # the offer made on re-adding
+    coach.sim.set_member_status(GROUP, MEMBER, "member")
+    welcome = await coach.say(GROUP, MEMBER, cmd("/start"))
+    assert "back:on" not in welcome.button_data()
+    await coach.settle()
+    assert [m for m in coach.sim.unread_messages(GROUP.id) if "back:on" in m.button_data()] == []
+    await coach.say(GROUP, ADMIN, cmd("/start"))
+    offer = await coach.sim.next_message(GROUP.id)
+    assert offer.button_data() == ["back:on"]
+    assert await reminders(coach).is_blocked(GROUP.id)
+
+
 async def test_a_switched_off_reminder_lists_a_resume_button_that_works(coach: Coach) -> None:
     await set_group_reminder(coach, GROUP, "/remind 18:00 daily UTC")
     coach.sim.my_chat_member(GROUP, ADMIN, "administrator", "left")

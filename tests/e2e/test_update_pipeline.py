@@ -131,6 +131,17 @@ async def test_a_command_entity_over_a_space_is_read_as_plain_text(coach: Coach)
     assert reply.text == expected.text
 
 
+async def test_a_typed_time_under_a_malformed_command_entity_is_read_as_the_time(
+    coach: Coach,
+) -> None:
+    await coach.say(CHAT, ANN, "/remind")  # asks for a time
+    entity = {"type": "bot_command", "offset": 0, "length": 5}  # no slash: not a command
+    coach.sim.push_update("message", raw_message(CHAT, ANN, "18:45", [entity]))
+    days = await coach.sim.next_message(CHAT.id)
+    assert "18:45" in days.plain_text
+    assert any(d.startswith("rf:1845:") for d in days.button_data())
+
+
 # ---- replies that meet a refusal ---------------------------------------------------------
 
 

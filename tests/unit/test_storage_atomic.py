@@ -17,6 +17,12 @@ def open_db(path: Path) -> TinyDB:
     return TinyDB(path, storage=AtomicJSONStorage)
 
 
+def atomic_storage(db: TinyDB) -> AtomicJSONStorage:
+    """The storage of a database made by open_db (TinyDB types it as a plain Storage)."""
+    assert isinstance(db.storage, AtomicJSONStorage)
+    return db.storage
+
+
 def test_missing_file_reads_as_empty_and_is_created_on_first_write(tmp_path: Path) -> None:
     path = tmp_path / "db.json"
     db = open_db(path)
@@ -38,7 +44,7 @@ def test_reads_after_the_first_come_from_memory(tmp_path: Path) -> None:
     db.table("t").insert({"a": 1})
     path.write_text('{"t": {}}')  # changed behind the storage's back
     assert db.table("t").all() == [{"a": 1}]
-    db.storage.drop_cache()
+    atomic_storage(db).drop_cache()
     assert db.table("t").all() == []
 
 
@@ -93,12 +99,13 @@ def test_a_batch_writes_the_file_once_when_it_ends(
     db.table("t").insert({"n": 0})
     writes: list[Path] = []
     real_write = storage.atomic.atomic_write_bytes
-    monkeypatch.setattr(
-        storage.atomic,
-        "atomic_write_bytes",
-        lambda target, payload: (writes.append(target), real_write(target, payload)),
-    )
-    with db.storage.batch():
+
+    def recording_write(target: Path, payload: bytes) -> None:
+        writes.append(target)
+        real_write(target, payload)
+
+    monkeypatch.setattr(storage.atomic, "atomic_write_bytes", recording_write)
+    with atomic_storage(db).batch():
         for n in range(1, 4):
             db.table("t").insert({"n": n})
         assert len(json.loads(path.read_text())["t"]) == 1  # not on disk yet
@@ -111,7 +118,7 @@ def test_a_batch_that_fails_writes_nothing_and_forgets_its_changes(tmp_path: Pat
     db = open_db(path)
     db.table("t").insert({"n": 0})
     before = path.read_bytes()
-    with pytest.raises(RuntimeError), db.storage.batch():
+    with pytest.raises(RuntimeError), atomic_storage(db).batch():
         db.table("t").insert({"n": 1})
         raise RuntimeError("boom")
     assert path.read_bytes() == before
