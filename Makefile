@@ -40,4 +40,4 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.python-ok
 	@touch $@ $(VENV)/.installed
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache
