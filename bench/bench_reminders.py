@@ -1,6 +1,8 @@
 """Study-reminder targets on the real bot polling the fake Bot API server over HTTP: scale
-(start-up, memory, /remind latency, loop stalls) with --subscribers stored, and a fan-out of
---nudges reminders due in one minute against a fake enforcing 30 messages/second."""
+(start-up to the first answer, memory, /remind latency, loop stalls) with --subscribers stored
+in the current slot distribution (5-minute marks) or --slots adversarial (20,000 distinct
+slots), and a fan-out of --nudges reminders due in one minute against a fake enforcing 30
+messages/second."""
 
 # ruff: noqa: E402
 from __future__ import annotations
@@ -24,10 +26,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.app import build_application, running
-from bot.dispatcher import ReminderDispatcher
 from bot.reminders import ReminderService
-from bot.schedule import EVERY_DAY, WEEKDAYS, ReminderSpec, occurrences_between
+from bot.schedule import EVERY_DAY, WEEKDAYS, ReminderSpec
 from bot.simulator import RateLimits, SimChat, SimulatorTimeout, SimUser
+from bot.slot_scheduler import SlotScheduler
+from bot.slot_times import SlotTrigger, slot_key
 from handlers.common import SERVICES_KEY
 from storage.records import ChatProfile, Reminder
 from storage.repository import Repository
@@ -39,7 +42,8 @@ ZONES = "America/New_York America/Chicago America/Denver America/Los_Angeles UTC
 ZONES += "Europe/London Europe/Berlin Asia/Kolkata Asia/Manila Australia/Sydney".split()
 DAY_SETS = (EVERY_DAY, WEEKDAYS, frozenset({0, 2, 4}), frozenset({1, 3}), frozenset({5, 6}))
 Window = tuple[float, float]  # perf_counter start, end
-INDEX = "index build (worker thread)"
+INDEX = "SlotScheduler.load (worker thread)"
+ADVERSARIAL_SLOTS = 20_000
 PHASES: dict[str, Window] = {}
 STALLS: list[Window] = []
 
@@ -71,23 +75,49 @@ def clock_at(instant: datetime) -> FakeClock:
     return clock
 
 
-def build(data_dir: Path, count: int, now: datetime) -> None:
-    """Store ``count`` profiles with 1-2 reminders each (5-minute marks, 85% fired by ``now``)."""
-    rng, profiles, reminders = random.Random(7), [], []
-    last: dict[tuple[int, int, frozenset[int], str], str] = {}
+Slot = tuple[int, int, frozenset[int], str]
+
+
+def adversarial_slots(rng: random.Random) -> list[Slot]:
+    """20,000 distinct slots: any minute of the day, any non-empty day set, any bench zone."""
+    seen: set[Slot] = set()
+    while len(seen) < ADVERSARIAL_SLOTS:
+        days = frozenset(d for d in range(7) if rng.random() < 0.5) or frozenset({0})
+        seen.add((rng.randrange(24), rng.randrange(60), days, rng.choice(ZONES)))
+    return sorted(seen, key=lambda s: (s[0], s[1], sorted(s[2]), s[3]))
+
+
+def build(data_dir: Path, count: int, now: datetime, mode: str) -> None:
+    """Store ``count`` profiles with 1-2 reminders each, 85% fired by ``now``.
+
+    ``mode`` "current": 5-minute marks 06:00-22:55 in the profile's zone; "adversarial":
+    the first reminders take each of 20,000 distinct slots once, the rest pick among them.
+    """
+    rng = random.Random(7)
+    profiles: list[ChatProfile] = []
+    reminders: list[Reminder] = []
+    spread = adversarial_slots(random.Random(11)) if mode == "adversarial" else []
+    last: dict[Slot, str] = {}
     for n in range(count):
         chat_id, tz = FIRST_CHAT + n, rng.choice(ZONES)
         profiles.append(ChatProfile(chat_id, tz=tz, step=rng.randint(1, 4)))
         for k in range(rng.choice((1, 1, 2))):
-            slot = (rng.randrange(6, 23), rng.randrange(0, 60, 5), rng.choice(DAY_SETS), tz)
+            if spread:
+                slot = (
+                    spread[len(reminders)] if len(reminders) < len(spread) else rng.choice(spread)
+                )
+            else:
+                slot = (rng.randrange(6, 23), rng.randrange(0, 60, 5), rng.choice(DAY_SETS), tz)
             if slot not in last:
-                past = occurrences_between(*slot, now - timedelta(days=8), now)
-                last[slot] = past[-1].isoformat()
+                previous = SlotTrigger(slot_key(*slot)).previous_before(now)
+                assert previous is not None
+                last[slot] = previous.isoformat()
             fired = last[slot] if rng.random() < 0.85 else None
             reminders.append(Reminder(f"s{n:x}k{k}", chat_id, *slot, last_fired=fired))
     with Repository.open(data_dir) as repository:
         repository.bulk_load(profiles, reminders)
-    print(f"stored {count:,} subscribers with {len(reminders):,} reminders")
+    distinct = len({(r.hour, r.minute, r.days, r.tz) for r in reminders})
+    print(f"stored {count:,} subscribers with {len(reminders):,} reminders in {distinct:,} slots")
 
 
 async def record_stalls() -> None:
@@ -116,19 +146,22 @@ def timed(label: str, original: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-async def measure_scale(data_dir: Path, count: int, now: datetime) -> None:
+async def measure_scale(data_dir: Path, count: int, now: datetime, limit: float) -> None:
     """Targets 1, 3 and 4 with ``count`` subscribers stored (start-up phases timed by wrappers)."""
     Repository.load_schedule = timed("storage load (worker thread)", Repository.load_schedule)  # type: ignore[method-assign]
-    ReminderDispatcher.load = timed(INDEX, ReminderDispatcher.load)  # type: ignore[method-assign]
+    SlotScheduler.load = timed(INDEX, SlotScheduler.load)  # type: ignore[method-assign]
+    first = SimUser(899_999_999, "First")
     async with FakeBotApiServer() as server:
         for chat_id in range(FIRST_CHAT, FIRST_CHAT + count):  # catch-up nudges get delivered
             server.sim.world.add(SimChat.private(SimUser(chat_id, "Learner")))
+        server.sim.send_text(SimChat.private(first), first, "/help")  # waiting at start-up
         app = build_application(settings_for(server, data_dir), clock=clock_at(now))
         ticker, started = asyncio.create_task(record_stalls()), time.perf_counter()
         async with running(app, poll_timeout=1):
-            took = PHASES[INDEX][1] - started  # post_init ends just after the index build
-            await asyncio.sleep(0.2)  # the dispatcher's first pass counts as start-up too
-            show("\n[1] start-up, running() entered to post_init done:", f"{took:.2f} s", took, 2)
+            await server.sim.next_message(first.id, timeout=60)
+            took = time.perf_counter() - started  # storage, engine load, every job armed
+            figures = f"{took:.2f} s"
+            show("\n[1] start-up, running() entered to the first answer:", figures, took, limit)
             for phase, window in PHASES.items():
                 stall = worst_stall_ms(window)
                 print(f"    {phase}: {window[1] - window[0]:.2f} s, loop stall {stall:.1f} ms")
@@ -219,6 +252,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--subscribers", type=int, default=100_000)
     parser.add_argument("--nudges", type=int, default=2000)
+    parser.add_argument("--slots", choices=("current", "adversarial"), default="current")
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-fanout", action="store_true")
     parser.add_argument("--child", choices=("build", "rss"), help=argparse.SUPPRESS)
@@ -226,7 +260,7 @@ def main() -> None:
     parser.add_argument("--now", type=datetime.fromisoformat, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child == "build":
-        return build(args.data, args.subscribers, args.now)
+        return build(args.data, args.subscribers, args.now, args.slots)
     if args.child == "rss":
         return asyncio.run(print_rss_after_start(args.data, args.now))
     if not args.skip_scale:
@@ -235,12 +269,14 @@ def main() -> None:
         now = mark - timedelta(minutes=mark.minute % 5, seconds=-15)
         with tempfile.TemporaryDirectory(prefix="bench-reminders-") as temp:
             data_dir = Path(temp) / "data"
-            print(child("build", data_dir, now, "--subscribers", str(args.subscribers)), end="")
+            options = ("--subscribers", str(args.subscribers), "--slots", args.slots)
+            print(child("build", data_dir, now, *options), end="")
             empty = float(child("rss", Path(temp) / "empty", now))
             loaded = float(child("rss", data_dir, now))
             figures = f"{loaded:.1f} MB - {empty:.1f} MB (empty bot) = {loaded - empty:.1f} MB"
             show(f"\n[2] RSS with {args.subscribers:,} subscribers:", figures, loaded - empty, 100)
-            asyncio.run(measure_scale(data_dir, args.subscribers, now))
+            limit = 4 if args.slots == "adversarial" else 2
+            asyncio.run(measure_scale(data_dir, args.subscribers, now, limit))
     if not args.skip_fanout:
         asyncio.run(measure_fanout(args.nudges))
 

@@ -1,4 +1,4 @@
-"""SlotScheduler (APScheduler, one job per slot) beside the old ReminderDispatcher, same run.
+"""SlotScheduler (APScheduler, one job per slot): load, arming, memory, upserts and one fire.
 
 For each data set: load time, the time run() takes to put every slot job into APScheduler
 (and the longest event-loop stall meanwhile), memory allocated by the engine (tracemalloc,
@@ -22,10 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.dispatcher import ReminderDispatcher
 from bot.outbox import Job
-from bot.schedule import next_occurrence
 from bot.slot_scheduler import SlotScheduler
+from bot.slot_times import SlotTrigger, slot_key
 from storage.records import Reminder
 
 ZONES = [
@@ -81,11 +80,9 @@ def reminders_for(slots: list[Slot], count: int, now: datetime) -> list[Reminder
     for index in range(count):
         slot = slots[index] if index < len(slots) else rng.choice(slots)
         if slot not in last:
-            moment = next_occurrence(*slot, now - timedelta(days=8))
-            while (following := next_occurrence(*slot, moment)) <= now:
-                moment = following
-            last[slot] = moment.isoformat()
-        fired = last[slot] if rng.random() < 0.85 else None
+            moment = SlotTrigger(slot_key(*slot)).previous_before(now)
+            last[slot] = moment.isoformat() if moment else ""
+        fired = (last[slot] or None) if rng.random() < 0.85 else None
         result.append(Reminder(f"r{index}", 1_000_000 + index * 3 // 4, *slot, last_fired=fired))
     return result
 
@@ -171,28 +168,6 @@ async def bench_new(reminders: list[Reminder], freeze: bool) -> dict[str, float]
     return figures
 
 
-def bench_old(reminders: list[Reminder], now: datetime) -> dict[str, float]:
-    """Load the old ReminderDispatcher with the same records; return its figures."""
-    figures: dict[str, float] = {}
-    dispatcher = ReminderDispatcher(next_occurrence, _ignore, now=lambda: now)
-    started = time.perf_counter()
-    dispatcher.load(reminders)
-    figures["load"] = time.perf_counter() - started
-    del dispatcher
-    gc.collect()
-    rss = rss_mb()
-    tracemalloc.start()
-    dispatcher = ReminderDispatcher(next_occurrence, _ignore, now=lambda: now)
-    dispatcher.load(reminders)
-    traced, _ = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    gc.collect()
-    figures["traced"] = traced / 2**20
-    figures["rss"] = rss_mb() - rss
-    del dispatcher
-    return figures
-
-
 async def bench_fire(count: int) -> tuple[float, float, int]:
     """Fire one slot of ``count`` reminders; return (seconds, worst loop stall, jobs)."""
     real = datetime.now(UTC)
@@ -230,24 +205,17 @@ async def bench_fire(count: int) -> tuple[float, float, int]:
     return took, max(stalls, default=0.0), len(submitted)
 
 
-def show(label: str, new: dict[str, float], old: dict[str, float]) -> None:
-    """Print one data set's figures, new beside old."""
+def show(label: str, new: dict[str, float]) -> None:
+    """Print one data set's figures."""
     ms: Callable[[float], str] = lambda seconds: f"{seconds * 1000:8.1f} ms"  # noqa: E731
     total = new["load"] + new["start"]
     print(label)
-    print(
-        f"  SlotScheduler.load (worker thread): {ms(new['load'])}   old load(): {ms(old['load'])}"
-    )
+    print(f"  SlotScheduler.load (worker thread): {ms(new['load'])}")
     print(f"  run() adds {int(new['jobs']):,} jobs:       {ms(new['start'])}")
     print(f"  load + schedule:                    {ms(total)}")
     print(f"  longest loop stall, load | adding:  {ms(new['load_stall'])} | {ms(new['stall'])}")
-    print(
-        f"  engine allocations (tracemalloc):   {new['traced']:8.1f} MB"
-        f"   old: {old['traced']:8.1f} MB"
-    )
-    print(
-        f"  RSS growth:                         {new['rss']:8.1f} MB   old: {old['rss']:8.1f} MB"
-    )
+    print(f"  engine allocations (tracemalloc):   {new['traced']:8.1f} MB")
+    print(f"  RSS growth:                         {new['rss']:8.1f} MB")
     print(
         f"  upsert into an existing slot:       p50 {new['upsert_p50'] * 1e6:.1f} µs, "
         f"max {new['upsert_max'] * 1e6:.1f} µs; new slot {new['upsert_new_slot'] * 1e6:.1f} µs"
@@ -270,9 +238,8 @@ async def main() -> None:
     ):
         reminders = reminders_for(slots, args.reminders, now)
         distinct = len({(r.hour, r.minute, r.days, r.tz) for r in reminders})
-        old = bench_old(reminders, now)
         new = await bench_new(reminders, args.gc_freeze)
-        show(f"\n{label}: {len(reminders):,} reminders in {distinct:,} slots", new, old)
+        show(f"\n{label}: {len(reminders):,} reminders in {distinct:,} slots", new)
     took, stall, sent = await bench_fire(args.fire)
     print(f"\nfire one slot of {args.fire:,}: {sent:,} jobs submitted in {took * 1000:.1f} ms,")
     print(f"  longest loop stall {stall * 1000:.1f} ms (target <= 20 ms)")

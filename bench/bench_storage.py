@@ -226,7 +226,7 @@ async def measure_async(data_dir: Path, reminders: list[Reminder]) -> None:
 
     await run_with_ticker("idle loop, 0.5 s (baseline)", idle)
     repository = await AsyncRepository.open(data_dir)
-    await run_with_ticker("AsyncRepository.load_all", repository.load_all)
+    await run_with_ticker("AsyncRepository.load_schedule (start-up)", repository.load_schedule)
 
     async def changes() -> None:
         for _kind, method, arguments in change_plan(reminders, 1000, seed=2):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -23,12 +24,12 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 import handlers
 from bot.answers import QuestionIndex
-from bot.dispatcher import utc_now
 from bot.guide import Guide, load_guide
 from bot.logs import chat_type, update_kind
 from bot.reminders import ReminderService
 from bot.services import Services
 from bot.settings import Settings
+from bot.slot_scheduler import utc_now
 from handlers.coach_bot import CoachBot
 from handlers.common import SERVICES_KEY
 from handlers.delivery import nudge_sender
@@ -45,6 +46,11 @@ DESCRIPTION = (
 )
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 SHORT_DESCRIPTION = "Your coach for becoming a medical coder: steps, certs, pay, study reminders."
+# PTB 22 reads this when it builds a RetryAfter (and warns unless it is on): with it on,
+# RetryAfter.retry_after is a timedelta, as it will be in PTB's next major version.
+PTB_TIMEDELTA = "PTB_TIMEDELTA"
+# Each 429 is retried here only, after Telegram's retry_after: 1 attempt + this many.
+RATE_LIMIT_RETRIES = 3
 
 
 class CoachApplication(Application):
@@ -83,13 +89,15 @@ def build_application(
     With ``concurrent`` (the default) chats are served side by side, each chat's updates in
     order; without it, one update at a time (the library's default, kept for comparison).
     """
+    os.environ[PTB_TIMEDELTA] = "true"  # before the first TelegramError is built
     guide = guide or load_guide()
     limiter = None
     if rate_limiter:
         # One send every 1/29.5 s: PTB's default (30 per second) lets bursts of 30 through,
         # which Telegram's sliding window answers with 429 and a pause for every sender.
+        # The limiter is the only place a 429 is retried (nudges and replies alike).
         limiter = GroupWindowRateLimiter(
-            overall_max_rate=1, overall_time_period=1 / 29.5, max_retries=3
+            overall_max_rate=1, overall_time_period=1 / 29.5, max_retries=RATE_LIMIT_RETRIES
         )
     bot = CoachBot(
         settings.token.reveal(),

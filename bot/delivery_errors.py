@@ -8,7 +8,10 @@ class DeliveryError(Exception):
 
 
 class RetryAfter(DeliveryError):
-    """The transport is rate limited (HTTP 429): wait ``seconds`` and retry the same send."""
+    """The transport is still rate limited (HTTP 429) after its own waits of ``seconds``.
+
+    The rate limiter already retried; the occurrence is dropped, never retried again here.
+    """
 
     def __init__(self, seconds: float) -> None:
         super().__init__(f"rate limited; retry after {seconds} s")
@@ -16,7 +19,8 @@ class RetryAfter(DeliveryError):
 
 
 class TransientError(DeliveryError):
-    """A failure that may pass (5xx, timeout, network): retry with backoff, a bounded number."""
+    """A failure that may pass (5xx, timeout, network): reported failed; the reminder engine
+    retries the same occurrence once a minute while it is within the grace."""
 
 
 class ChatUnreachable(DeliveryError):

@@ -1,17 +1,22 @@
-"""A bounded delivery outbox: N worker tasks, one send per chat at a time, retries with backoff."""
+"""A bounded delivery outbox: N worker tasks, one send per chat at a time, one attempt per job.
+
+The outbox does not retry. 429s are retried by the transport's rate limiter (it knows
+``retry_after`` and pauses every send meanwhile); a ``RetryAfter`` that still reaches the
+outbox, a ``TransientError`` (5xx, timeout, network) or an unexpected error is reported
+through ``on_failed``, and the owner decides (the reminder engine retries within its grace).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from bot.delivery_errors import ChatUnreachable, RetryAfter, TransientError
+from bot.delivery_errors import ChatUnreachable, DeliveryError
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +44,6 @@ class OutboxStats:
 
     submitted: int = 0
     sent: int = 0
-    retried: int = 0  # retry attempts (after a RetryAfter or a TransientError)
     failed: int = 0
     unreachable: int = 0
 
@@ -47,7 +51,6 @@ class OutboxStats:
 Send = Callable[[Job], Awaitable[None]]
 OnSent = Callable[[Job], Awaitable[None]]
 OnError = Callable[[Job, BaseException], Awaitable[None]]
-Sleep = Callable[[float], Awaitable[Any]]
 
 
 class _Lane:
@@ -69,13 +72,13 @@ async def _ignore_error(job: Job, exc: BaseException) -> None:
 
 
 class Outbox:
-    """Delivers jobs through ``send`` with bounded memory, per-chat ordering and retries.
+    """Delivers jobs through ``send`` with bounded memory and per-chat ordering, once each.
 
-    Every submitted job gets exactly one outcome callback: ``on_sent``, ``on_failed``
-    (transient errors exhausted, too many rate-limit waits, or an unexpected error) or
-    ``on_unreachable`` (the chat blocked the bot; jobs queued behind it for the same chat
-    are not attempted and get ``on_unreachable`` too). A send is never retried after it
-    succeeded, even when a callback raises.
+    Every submitted job gets exactly one attempt and exactly one outcome callback:
+    ``on_sent``, ``on_failed`` (any error but ``ChatUnreachable``: a rate limit the transport
+    could not wait out, a transient failure, an unexpected error) or ``on_unreachable`` (the
+    chat blocked the bot; jobs queued behind it for the same chat are not attempted and get
+    ``on_unreachable`` too).
     """
 
     def __init__(
@@ -84,29 +87,18 @@ class Outbox:
         *,
         concurrency: int = 16,
         max_pending: int = 1000,
-        max_attempts: int = 4,
-        backoff_base: float = 1.0,
-        backoff_cap: float = 60.0,
-        max_rate_limit_waits: int = 5,
         on_sent: OnSent = _ignore_sent,
         on_failed: OnError = _ignore_error,
         on_unreachable: OnError = _ignore_error,
-        sleep: Sleep = asyncio.sleep,
-        rng: random.Random | None = None,
     ) -> None:
-        if concurrency < 1 or max_pending < 1 or max_attempts < 1:
-            raise ValueError("concurrency, max_pending and max_attempts must be at least 1")
+        """Raises ValueError if ``concurrency`` or ``max_pending`` is below 1."""
+        if concurrency < 1 or max_pending < 1:
+            raise ValueError("concurrency and max_pending must be at least 1")
         self._send = send
         self._concurrency = concurrency
-        self._max_attempts = max_attempts
-        self._backoff_base = backoff_base
-        self._backoff_cap = backoff_cap
-        self._max_rate_limit_waits = max_rate_limit_waits
         self._on_sent = on_sent
         self._on_failed = on_failed
         self._on_unreachable = on_unreachable
-        self._sleep = sleep
-        self._rng = rng or random.Random()
         self._capacity = asyncio.Semaphore(max_pending)
         self._lanes: dict[int, _Lane] = {}
         self._ready: asyncio.Queue[int] = asyncio.Queue()
@@ -193,48 +185,25 @@ class Outbox:
             self._idle.set()
 
     async def _deliver(self, job: Job, lane: _Lane) -> None:
-        transient_failures = 0
-        rate_limit_waits = 0
-        while True:
-            try:
-                await self._send(job)
-            except RetryAfter as exc:
-                rate_limit_waits += 1
-                if rate_limit_waits > self._max_rate_limit_waits:
-                    await self._give_up(job, exc)
-                    return
-                self.stats.retried += 1
-                await self._sleep(exc.seconds)
-            except TransientError as exc:
-                transient_failures += 1
-                if transient_failures >= self._max_attempts:
-                    await self._give_up(job, exc)
-                    return
-                self.stats.retried += 1
-                await self._sleep(self._backoff(transient_failures))
-            except ChatUnreachable as exc:
-                lane.unreachable_error = exc
-                self.stats.unreachable += 1
-                log.warning("chat %s unreachable, not retrying: %s", job.chat_id, exc)
-                await self._notify(self._on_unreachable, job, exc)
-                return
-            except Exception as exc:
-                log.exception("unexpected error sending to chat %s", job.chat_id)
-                await self._give_up(job, exc)
-                return
-            else:
-                self.stats.sent += 1
-                await self._notify(self._on_sent, job)
-                return
-
-    def _backoff(self, failures: int) -> float:
-        """Exponential backoff with equal jitter: a delay in [d/2, d], d = base * 2^(n-1)."""
-        ceiling = min(self._backoff_cap, self._backoff_base * 2 ** (failures - 1))
-        return ceiling / 2 + self._rng.random() * ceiling / 2
+        try:
+            await self._send(job)
+        except ChatUnreachable as exc:
+            lane.unreachable_error = exc
+            self.stats.unreachable += 1
+            log.warning("chat %s unreachable, not retrying: %s", job.chat_id, exc)
+            await self._notify(self._on_unreachable, job, exc)
+        except DeliveryError as exc:
+            await self._give_up(job, exc)
+        except Exception as exc:
+            log.exception("unexpected error sending to chat %s", job.chat_id)
+            await self._give_up(job, exc)
+        else:
+            self.stats.sent += 1
+            await self._notify(self._on_sent, job)
 
     async def _give_up(self, job: Job, exc: BaseException) -> None:
         self.stats.failed += 1
-        log.warning("giving up on chat %s (%s): %s", job.chat_id, job.kind, exc)
+        log.warning("send to chat %s (%s) failed: %s", job.chat_id, job.kind, exc)
         await self._notify(self._on_failed, job, exc)
 
     @staticmethod

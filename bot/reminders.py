@@ -1,25 +1,32 @@
-"""Study reminders: the service that ties storage, the dispatcher and delivery together.
+"""Study reminders: the service that ties storage, the APScheduler engine and delivery together.
 
-Storage is the truth: every change is durable before a method returns, and the in-memory
-dispatcher index is rebuilt from storage at start-up. The front end (Telegram) gives a
+Storage is the truth: every change is durable before a method returns, and the engine
+(:class:`bot.slot_scheduler.SlotScheduler`: one APScheduler cron job per slot, the delivery
+ledger in front) is rebuilt from storage at start-up. The front end (Telegram) gives a
 ``NudgeSender`` that raises the errors of ``bot.delivery_errors``.
+
+Retries: a send the outbox reports failed with a ``TransientError`` (5xx, timeout, network)
+is retried by the engine every minute while the occurrence is within the grace; a
+``RetryAfter`` reaching the outbox means the transport's own rate-limit retries ran out, and
+the occurrence is dropped. The outbox itself never retries.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from bot.delivery_errors import ChatMoved, ChatUnreachable
-from bot.dispatcher import ReminderDispatcher, utc_now
+from bot.delivery_errors import ChatMoved, ChatUnreachable, RetryAfter
 from bot.nudges import choose_nudge, group_prompt
 from bot.outbox import Job, Outbox
-from bot.schedule import ReminderSpec, local_date, next_occurrence, zone_info
+from bot.schedule import ReminderSpec, local_date, zone_info
+from bot.slot_scheduler import SlotScheduler, utc_now
 from bot.streaks import parse_study_dates, record_study, study_streak
 from storage.async_repository import AsyncRepository
 from storage.records import MAX_REMINDERS_PER_CHAT, ChatProfile, Reminder
@@ -76,7 +83,7 @@ class ReminderService:
     def __init__(
         self,
         repository: AsyncRepository,
-        actions_by_step: dict[int, Sequence[str]],
+        actions_by_step: Mapping[int, Sequence[str]],
         group_prompts: Sequence[str],
         *,
         grace: timedelta = timedelta(minutes=30),
@@ -97,12 +104,9 @@ class ReminderService:
             on_failed=self._on_failed,
             on_unreachable=self._on_unreachable,
         )
-        self._dispatcher = ReminderDispatcher(
-            next_occurrence,
-            self._outbox.submit,
-            grace=grace,
-            now=clock,
-            is_paused=self._is_paused,
+        self._grace = grace
+        self._dispatcher = SlotScheduler(
+            self._outbox.submit, grace=grace, clock=clock, is_paused=self._is_paused
         )
         self._task: asyncio.Task[None] | None = None
         # Read-modify-write of one chat's profile runs under one of these (striped by chat id).
@@ -113,7 +117,8 @@ class ReminderService:
         return self._outbox
 
     @property
-    def dispatcher(self) -> ReminderDispatcher:
+    def dispatcher(self) -> SlotScheduler:
+        """The APScheduler engine that fires nudges and snoozes (read it; change via this)."""
         return self._dispatcher
 
     async def start(self, sender: NudgeSender) -> None:
@@ -128,6 +133,7 @@ class ReminderService:
             profiles, reminders = await self._repo.load_schedule()
         self._moved_to.update(moved)
         now = self._clock()
+        snoozes: list[tuple[int, datetime]] = []
         for profile in profiles:
             if profile.moved_to is not None:
                 continue
@@ -136,15 +142,32 @@ class ReminderService:
                 self._paused_until[profile.chat_id] = until
             snoozed = _parse(profile.snoozed_until)
             if snoozed is not None and not profile.blocked:
-                self._dispatcher.schedule_once(profile.chat_id, snoozed)
-        # One call, since load() groups reminders by slot and computes each slot's time once;
+                snoozes.append((profile.chat_id, snoozed))
+        # One call, since load() groups reminders by slot and builds each slot's trigger once;
         # on a worker thread, so the event loop stays responsive. Nothing else touches the
-        # dispatcher before run() starts below.
-        active = [r for r in reminders if not r.paused]
-        await asyncio.to_thread(self._dispatcher.load, active)
+        # engine before run() starts below.
+        active = [r for r in reminders if r.active and not r.paused]
+        # The stored records live as long as the bot: freeze them first, so a collection the
+        # load triggers (on the worker thread, holding the GIL) does not traverse them.
+        gc.freeze()
+        await asyncio.to_thread(self._dispatcher.load, active, snoozes)
+        del profiles, reminders, active
+        # Likewise the engine's index: or the full collections that adding jobs triggers
+        # stall the loop 85-190 ms.
+        gc.freeze()
         self._outbox.start()
-        self._task = asyncio.create_task(self._dispatcher.run(), name="reminder-dispatcher")
-        log.info("reminders loaded: %d reminders", len(reminders))
+        self._task = asyncio.create_task(self._dispatcher.run(), name="reminder-scheduler")
+        # Start-up includes arming every slot job; a run() that fails instead raises here.
+        ready = asyncio.create_task(self._dispatcher.wait_running())
+        await asyncio.wait({ready, self._task}, return_when=asyncio.FIRST_COMPLETED)
+        if not ready.done():
+            ready.cancel()
+            self._task.result()
+        log.info(
+            "reminders loaded: %d scheduled in %d slots",
+            len(self._dispatcher),
+            self._dispatcher.slot_count,
+        )
 
     async def stop(self) -> None:
         """Stop firing and let in-flight sends finish (briefly)."""
@@ -436,10 +459,6 @@ class ReminderService:
         await self._update_profile(chat_id, studied_today)
         return await self.progress(chat_id)
 
-    def today(self, tz: str | None) -> date:
-        """Today's date in ``tz``."""
-        return local_date(self._clock(), tz or "UTC")
-
     async def _update_profile(
         self,
         chat_id: int,
@@ -509,9 +528,24 @@ class ReminderService:
         self._dispatcher.mark_sent(job)
 
     async def _on_failed(self, job: Job, exc: BaseException) -> None:
-        log.warning("nudge to chat %d failed, will retry: %s", job.chat_id, exc)
-        if job.kind == "snooze" and job.payload is None:  # retry a snoozed nudge once
-            self._dispatcher.schedule_once(job.chat_id, self._clock() + RETRY, "retry")
+        """Retry a failed nudge within the grace, unless the rate limiter already retried it.
+
+        A snoozed nudge's ``payload`` carries its first due time (UTC), so its retries stop
+        once that is older than the grace, as a scheduled occurrence's do in the engine.
+        """
+        if isinstance(exc, RetryAfter):  # the transport waited and retried already
+            log.warning("nudge to chat %d dropped, still rate limited: %s", job.chat_id, exc)
+            self._dispatcher.mark_failed(job, retry=False)
+            return
+        log.warning("nudge to chat %d failed, will retry within the grace: %s", job.chat_id, exc)
+        if job.kind == "snooze":
+            first = job.payload if isinstance(job.payload, datetime) else job.occurrence
+            at = self._clock() + RETRY
+            if at - first <= self._grace:
+                self._dispatcher.schedule_once(job.chat_id, at, first)
+            else:
+                self._dispatcher.skipped_late += 1
+            return
         self._dispatcher.mark_failed(job)
 
     async def _on_unreachable(self, job: Job, exc: BaseException) -> None:

@@ -1,17 +1,15 @@
-"""Reminder schedule maths: next occurrence in a local time zone (DST-safe), catch-up, wording.
+"""Reminder schedules as users see them: wording, local dates, and the parsing re-exported.
 
-Days are ``datetime.weekday()`` numbers (0 = Monday) of the LOCAL date. A wall time that does
-not exist (spring-forward gap) fires once, at the instant ``fold=0`` gives, which is the wall
-time shifted forward by the gap (02:30 in New York on 2026-03-08 fires at 03:30 EDT). A wall
-time that happens twice (fall-back fold) fires once, at its first (``fold=0``) instant.
-Parsing lives in ``bot.schedule_parse`` and ``bot.schedule_zones``; it is re-exported here.
+Days are ``datetime.weekday()`` numbers (0 = Monday) of the LOCAL date. When a schedule fires
+(DST gaps and folds included) is the engine's business: ``bot.slot_times`` and
+``bot.slot_scheduler``. Parsing lives in ``bot.schedule_parse`` and ``bot.schedule_zones``.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.schedule_errors import ScheduleInputError
@@ -36,19 +34,12 @@ __all__ = [
     "describe_days",
     "describe_schedule",
     "local_date",
-    "next_occurrence",
-    "occurrences_between",
     "parse_days",
     "parse_remind_args",
     "parse_time",
     "parse_zone",
-    "ptb_days",
     "zone_info",
 ]
-
-_ONE_DAY = timedelta(days=1)
-# Candidate local dates to try; a week plus slack for the day before and odd transitions.
-_SEARCH_DAYS = 16
 
 
 @functools.lru_cache(maxsize=1024)
@@ -58,48 +49,11 @@ def zone_info(tz: str) -> ZoneInfo:
 
 
 def local_date(instant_utc: datetime, tz: str) -> date:
-    """Return the calendar date in ``tz`` at an aware instant."""
+    """Return the calendar date in ``tz`` at an aware instant.
+
+    Raises ValueError for a naive datetime, ZoneInfoNotFoundError for an unknown zone.
+    """
     return _aware(instant_utc).astimezone(zone_info(tz)).date()
-
-
-def next_occurrence(
-    hour: int, minute: int, days: Iterable[int], tz: str, after: datetime
-) -> datetime:
-    """Return the first scheduled instant strictly after ``after``, as an aware UTC datetime."""
-    allowed = _checked_days(days)
-    wall = _wall_time(hour, minute)
-    zone = zone_info(tz)
-    after = _aware(after)
-    day = after.astimezone(zone).date() - _ONE_DAY
-    for _ in range(_SEARCH_DAYS):
-        if day.weekday() in allowed:
-            instant = datetime.combine(day, wall, zone).astimezone(UTC)
-            if instant > after:
-                return instant
-        day += _ONE_DAY
-    raise RuntimeError(f"no occurrence of {wall} in {tz} within {_SEARCH_DAYS} days of {after}")
-
-
-def occurrences_between(
-    hour: int, minute: int, days: Iterable[int], tz: str, start: datetime, end: datetime
-) -> list[datetime]:
-    """Return every scheduled UTC instant with ``start < instant <= end``, oldest first."""
-    allowed = _checked_days(days)
-    wall = _wall_time(hour, minute)
-    zone = zone_info(tz)
-    start, end = _aware(start), _aware(end)
-    if end <= start:
-        return []
-    day = start.astimezone(zone).date() - _ONE_DAY
-    last_day = end.astimezone(zone).date() + _ONE_DAY
-    found: list[datetime] = []
-    while day <= last_day:
-        if day.weekday() in allowed:
-            instant = datetime.combine(day, wall, zone).astimezone(UTC)
-            if start < instant <= end:
-                found.append(instant)
-        day += _ONE_DAY
-    return found
 
 
 def describe_days(days: Iterable[int]) -> str:
@@ -118,11 +72,6 @@ def describe_schedule(hour: int, minute: int, days: Iterable[int], tz: str) -> s
     """Word a schedule, like "19:30 on Mon, Wed, Fri (America/Chicago)"."""
     wall = _wall_time(hour, minute)
     return f"{wall:%H:%M} {describe_days(days)} ({tz})"
-
-
-def ptb_days(days: Iterable[int]) -> tuple[int, ...]:
-    """Convert weekday() numbers (0 = Monday) to PTB ``run_daily`` numbers (0 = Sunday)."""
-    return tuple(sorted((day + 1) % 7 for day in _checked_days(days)))
 
 
 def _checked_days(days: Iterable[int]) -> frozenset[int]:

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.answers import QuestionIndex
-from bot.dispatcher import utc_now
 from bot.guide import Guide
 from bot.reminders import ReminderService
 from bot.settings import Settings
+from bot.slot_scheduler import utc_now
 from storage.async_repository import AsyncRepository
 
 

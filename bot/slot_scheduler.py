@@ -111,7 +111,7 @@ class SlotScheduler:
     Drop-in for the old ``ReminderDispatcher`` as the reminder service uses it: ``load``,
     ``upsert``, ``remove``, ``remove_chat``, ``get``, ``next_due``, ``schedule_once``,
     ``cancel_once``, ``mark_sent``, ``mark_failed``, ``run``, ``wake``, ``stop``, ``len()``,
-    ``in_flight()`` and the ``skipped_late``, ``skipped_paused`` and ``invalid`` counters.
+    ``in_flight()`` and the ``skipped_late``, ``skipped_paused`` and ``dropped`` counters.
     All methods but ``load`` must be called on the event loop's thread.
     """
 
@@ -182,7 +182,7 @@ class SlotScheduler:
         self._scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED)
         self.skipped_late = 0
         self.skipped_paused = 0
-        self.invalid = 0
+        self.dropped = 0
 
     # ----- the index -------------------------------------------------------------------
 
@@ -210,7 +210,7 @@ class SlotScheduler:
         first occurrence after ``now - grace`` (UTC); if that is past, ``run()`` delivers it at
         once to the reminders whose ledger lacks it. For each reminder an undelivered
         occurrence older than the grace adds one to ``skipped_late``. Invalid schedules (an
-        unknown zone, a bad time) are counted in ``invalid`` and left out. ``snoozes`` are
+        unknown zone, a bad time) are logged once per slot and left out. ``snoozes`` are
         (chat id, aware UTC instant) pairs, as ``schedule_once``.
         """
         now = self._clock()
@@ -236,7 +236,6 @@ class SlotScheduler:
             if slot is None:
                 slot = self._new_slot(key, horizon, by_calendar=True)
                 if slot is None:
-                    self.invalid += len(group)
                     continue
             members = {reminder.id: reminder for reminder in group}
             slot.members.update(members)
@@ -348,13 +347,20 @@ class SlotScheduler:
         self._floors.pop(reminder.id, None)
         self._queue_newer(reminder.id, job.occurrence)
 
-    def mark_failed(self, job: Job) -> None:
+    def mark_failed(self, job: Job, *, retry: bool = True) -> None:
         """Put a failed occurrence back: retried after ``retry_delay`` while within the grace.
 
-        Past the grace it is skipped (``skipped_late``).
+        Past the grace it is skipped (``skipped_late``). With ``retry=False`` (the transport
+        already retried, e.g. after a 429) it is given up at once and counted in ``dropped``.
         """
         reminder = self._take_in_flight(job)
         if reminder is None:
+            if not retry and job.kind == "snooze":
+                self.dropped += 1
+            return
+        if not retry:
+            self.dropped += 1
+            self._queue_newer(reminder.id, job.occurrence)
             return
         now = self._sync_time()
         retry_at = max(now + self._retry_delay, job.occurrence)
@@ -582,7 +588,6 @@ class SlotScheduler:
         if slot is None:
             slot = self._new_slot(key, after)
             if slot is None:
-                self.invalid += 1
                 return None
         slot.members[reminder.id] = reminder
         self._records[reminder.id] = reminder

@@ -21,16 +21,17 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     counts = await found.repository.counts()
     outbox = found.reminders.outbox.stats
-    dispatcher = found.reminders.dispatcher
+    engine = found.reminders.dispatcher
     lines = [
         "<b>MedCoder Coach stats</b>",
         f"Chats with a profile: {counts.profiles}",
         f"Reminders: {counts.reminders} ({counts.active_reminders} active)",
-        f"Scheduled now: {len(dispatcher)}; in flight: {dispatcher.in_flight()}",
-        f"Nudges sent: {outbox.sent}; retried: {outbox.retried}; failed: {outbox.failed}; "
+        f"Scheduled now: {len(engine)} in {engine.slot_count} slots; "
+        f"in flight: {engine.in_flight()}",
+        f"Nudges sent: {outbox.sent}; failed attempts: {outbox.failed}; "
         f"unreachable: {outbox.unreachable}",
-        f"Skipped as too late: {dispatcher.skipped_late}; while paused: "
-        f"{dispatcher.skipped_paused}",
+        f"Skipped as too late: {engine.skipped_late}; while paused: {engine.skipped_paused}; "
+        f"dropped after rate limits: {engine.dropped}",
     ]
     await reply(update, context, View("\n".join(lines)))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from telegram import Bot
 from telegram.error import (
     BadRequest,
@@ -61,6 +63,6 @@ def _says(exc: BadRequest, hints: tuple[str, ...]) -> bool:
     return any(hint in exc.message.lower() for hint in hints)
 
 
-def _seconds(retry_after: object) -> float:
-    total = getattr(retry_after, "total_seconds", None)
-    return float(total()) if callable(total) else float(retry_after)  # type: ignore[arg-type]
+def _seconds(retry_after: int | timedelta) -> float:
+    """Seconds to wait: a timedelta once PTB_TIMEDELTA is on (``bot.app`` sets it), else int."""
+    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else retry_after

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -14,7 +14,6 @@ from storage.records import ChatProfile, Reminder
 from storage.repository import (
     DEFAULT_CACHED_SHARDS,
     DEFAULT_SHARDS,
-    FiredUpdate,
     Repository,
     StorageCounts,
 )
@@ -54,11 +53,6 @@ class AsyncRepository:
             raise
         return cls(repository, executor)
 
-    @property
-    def sync(self) -> Repository:
-        """The wrapped repository, for code that already runs off the event loop."""
-        return self._repository
-
     async def close(self) -> None:
         """Wait for calls submitted before this one, then close and stop the worker thread."""
         if self._closed:
@@ -74,10 +68,6 @@ class AsyncRepository:
     async def put_profile(self, profile: ChatProfile) -> None:
         """Create or replace the chat's profile."""
         await self._run(self._repository.put_profile, profile)
-
-    async def delete_chat(self, chat_id: int) -> bool:
-        """Forget the chat's profile and reminders."""
-        return await self._run(self._repository.delete_chat, chat_id)
 
     async def reminders_for(self, chat_id: int) -> list[Reminder]:
         """Return the chat's reminders, oldest first."""
@@ -107,25 +97,9 @@ class AsyncRepository:
         """Set one reminder's ``last_fired``; False if it is gone."""
         return await self._run(self._repository.record_fired, chat_id, reminder_id, occurrence_iso)
 
-    async def record_fired_many(self, updates: Iterable[FiredUpdate]) -> int:
-        """Set ``last_fired`` for many reminders, one write per shard; return how many."""
-        return await self._run(self._repository.record_fired_many, list(updates))
-
     async def move_chat(self, old_id: int, new_id: int) -> int:
         """Move a group's records to its new supergroup id (crash-safe, repeatable)."""
         return await self._run(self._repository.move_chat, old_id, new_id)
-
-    async def all_reminders(self) -> list[Reminder]:
-        """Return every stored reminder."""
-        return await self._run(self._repository.all_reminders)
-
-    async def all_profiles(self) -> list[ChatProfile]:
-        """Return every stored profile."""
-        return await self._run(self._repository.all_profiles)
-
-    async def load_all(self) -> tuple[list[ChatProfile], list[Reminder]]:
-        """Return every profile and every reminder in one pass."""
-        return await self._run(self._repository.load_all)
 
     async def load_schedule(self) -> tuple[list[ChatProfile], list[Reminder]]:
         """Return every reminder and the profiles that are paused or have a snooze."""

@@ -162,14 +162,6 @@ class Repository:
         with self._using(profile.chat_id, writes=True) as shard:
             shard.profiles.upsert(document)
 
-    def delete_chat(self, chat_id: int) -> bool:
-        """Forget the chat's profile and reminders in one write; False if nothing was stored."""
-        with self._using(chat_id, writes=True) as shard:
-            ids = [chat_id]
-            with shard.storage.batch():
-                removed = shard.profiles.remove(doc_ids=ids) + shard.reminders.remove(doc_ids=ids)
-            return bool(removed)
-
     # Reminders of one chat
 
     def reminders_for(self, chat_id: int) -> list[Reminder]:

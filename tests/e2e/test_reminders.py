@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 
+from bot.app import RATE_LIMIT_RETRIES
+from bot.reminders import ReminderService
 from bot.services import Services
 from bot.simulator import SentMessage, SimChat, SimUser
 from handlers.common import SERVICES_KEY
@@ -88,7 +91,7 @@ async def test_typed_time_in_the_button_flow(coach: Coach) -> None:
         ("/remind 19:30 someday UTC", "someday"),
         ("/remind 19:30 daily Mars/Olympus", "time zone"),
         ("/remind 19:30", "time zone"),
-        ("/remind " + "9" * 5000, ""),
+        ("/remind " + "9" * 5000, "That is too long for a reminder. Use /remind TIME"),
     ],
 )
 async def test_bad_input_gets_a_clear_reply_and_stores_nothing(
@@ -246,15 +249,104 @@ async def test_429_is_retried_and_the_nudge_arrives_once(coach: Coach) -> None:
     assert len(refused) == 1
 
 
-async def test_5xx_is_retried_with_backoff(coach: Coach) -> None:
+async def test_a_5xx_is_retried_by_the_engine_a_minute_later(coach: Coach) -> None:
     await remind_next_minute(coach, CHAT, ANN, seconds=2)
     coach.sim.fail_next("sendMessage", 502, "Bad Gateway", chat_id=CHAT.id)
-    nudge = await coach.sim.next_message(CHAT.id, timeout=15)
+    service = services(coach).reminders
+    assert service is not None
+    await until(lambda: settled_failures(service) == 1)
+    assert coach.sim.unread_messages(CHAT.id) == []  # the outbox did not retry on its own
+    coach.clock.advance(RETRY_DELAY)
+    service.dispatcher.wake()
+    nudge = await coach.sim.next_message(CHAT.id, timeout=10)
     assert "Time to study" in nudge.plain_text
     await coach.settle()
     assert coach.sim.unread_messages(CHAT.id) == []
     statuses = [call.status for call in coach.sim.calls_to("sendMessage")]
     assert statuses.count(502) == 1
+
+
+RETRY_DELAY = timedelta(minutes=1)
+GRACE = timedelta(minutes=30)  # REMINDER_GRACE_MINUTES' default
+
+
+async def until(condition: Callable[[], bool], within: float = 10) -> None:
+    """Poll ``condition`` every millisecond (the bot's state, not a fake-server change)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not condition():
+        assert loop.time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.001)
+
+
+def settled_failures(service: ReminderService) -> int:
+    """Failed sends whose outcome callback has run (nothing left in the outbox)."""
+    return service.outbox.stats.failed if service.outbox.pending == 0 else -1
+
+
+def failures_settled_at(service: ReminderService, count: int) -> Callable[[], bool]:
+    """A condition: ``count`` failed sends, each with its outcome callback run."""
+    return lambda: settled_failures(service) == count
+
+
+def nudge_attempts(coach: Coach, status: int) -> int:
+    """How many nudge sends to CHAT the fake server answered with ``status``."""
+    return sum(
+        1
+        for call in coach.sim.calls_to("sendMessage")
+        if call.status == status and call.params.get("chat_id") in (CHAT.id, str(CHAT.id))
+    )
+
+
+async def test_one_nudge_under_endless_502_is_tried_once_a_minute_within_the_grace(
+    coach: Coach,
+) -> None:
+    """Only the engine retries 5xx: at the due time, then every minute while under 30 min."""
+    await remind_next_minute(coach, CHAT, ANN, seconds=2)
+    [listed] = await stored_reminders(coach, CHAT.id)
+    due = listed.next_due
+    coach.sim.fail_next("sendMessage", 502, "Bad Gateway", times=1000, chat_id=CHAT.id)
+    service = services(coach).reminders
+    assert service is not None
+    expected = GRACE // RETRY_DELAY  # attempts at +0, +1, ... +29 min; +30 min is too late
+    for attempt in range(1, expected + 1):
+        await until(failures_settled_at(service, attempt))
+        assert nudge_attempts(coach, 502) == attempt
+        coach.clock.advance(RETRY_DELAY)
+        service.dispatcher.wake()
+    await until(lambda: service.dispatcher.skipped_late == 1)
+    assert service.dispatcher.in_flight() == 0
+    assert service.dispatcher.next_due(listed.reminder.id) == due + timedelta(days=1)
+    assert nudge_attempts(coach, 502) == expected == 30
+    assert coach.sim.unread_messages(CHAT.id) == []
+
+
+async def test_one_nudge_under_endless_429_is_tried_only_by_the_rate_limiter(
+    coach: Coach,
+) -> None:
+    """Only PTB's rate limiter retries 429 (after retry_after): 1 + 3 attempts, then dropped."""
+    await remind_next_minute(coach, CHAT, ANN, seconds=1)
+    [listed] = await stored_reminders(coach, CHAT.id)
+    due = listed.next_due
+    coach.sim.fail_next(
+        "sendMessage",
+        429,
+        "Too Many Requests: retry after 1",
+        retry_after=1,
+        times=1000,
+        chat_id=CHAT.id,
+    )
+    service = services(coach).reminders
+    assert service is not None
+    await until(lambda: service.dispatcher.dropped == 1, within=20)
+    assert nudge_attempts(coach, 429) == 1 + RATE_LIMIT_RETRIES == 4
+    assert service.dispatcher.in_flight() == 0
+    assert service.dispatcher.next_due(listed.reminder.id) == due + timedelta(days=1)
+    coach.clock.advance(RETRY_DELAY)
+    service.dispatcher.wake()
+    await coach.settle()
+    assert nudge_attempts(coach, 429) == 4
+    assert coach.sim.unread_messages(CHAT.id) == []
 
 
 GROUP = SimChat.group(-100600, "Coders united", supergroup=True)

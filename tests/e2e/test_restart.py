@@ -23,7 +23,7 @@ CHAT = SimChat.private(ANN)
 @asynccontextmanager
 async def bot_run(
     server: FakeBotApiServer, data_dir: Path, clock: FakeClock
-) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+) -> AsyncIterator[Application]:
     app = build_application(settings_for(server, data_dir), clock=clock)
     async with running(app, poll_timeout=POLL_TIMEOUT_SECONDS):
         yield app
@@ -37,7 +37,7 @@ async def remind_next_minute(server: FakeBotApiServer, clock: FakeClock, seconds
     assert "Reminder set" in reply.plain_text
 
 
-async def no_nudge_in_flight(server: FakeBotApiServer, app: Application) -> None:  # type: ignore[type-arg]
+async def no_nudge_in_flight(server: FakeBotApiServer, app: Application) -> None:
     """Wait until every nudge sent has also been recorded as sent."""
     service = app.bot_data[SERVICES_KEY].reminders
     await server.sim.wait_for(lambda: service.dispatcher.in_flight() == 0, timeout=5)

@@ -36,4 +36,5 @@ def test_core_module_does_not_import_telegram_or_handlers(path: Path) -> None:
 
 def test_core_modules_were_found() -> None:
     names = {path.name for path in CORE}
-    assert {"guide.py", "answers.py", "reminders.py", "schedule.py", "dispatcher.py"} <= names
+    assert {"guide.py", "answers.py", "reminders.py", "schedule.py"} <= names
+    assert {"slot_scheduler.py", "slot_times.py", "ledger.py", "outbox.py"} <= names

@@ -1,4 +1,4 @@
-"""Outbox: retries, backoff, unreachable chats, per-chat ordering, bounds and stopping."""
+"""Outbox: one attempt per job, unreachable chats, per-chat ordering, bounds and stopping."""
 
 from __future__ import annotations
 
@@ -21,13 +21,12 @@ def job(chat_id: int, n: int = 0) -> Job:
 
 
 class Recorder:
-    """Outcome callbacks and an injected sleep that record instead of waiting."""
+    """Outcome callbacks that record what they were told."""
 
     def __init__(self) -> None:
         self.sent: list[Job] = []
         self.failed: list[tuple[Job, BaseException]] = []
         self.unreachable: list[tuple[Job, BaseException]] = []
-        self.sleeps: list[float] = []
 
     async def on_sent(self, job: Job) -> None:
         self.sent.append(job)
@@ -38,10 +37,6 @@ class Recorder:
     async def on_unreachable(self, job: Job, exc: BaseException) -> None:
         self.unreachable.append((job, exc))
 
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        await asyncio.sleep(0)
-
     def outbox(self, send, **options) -> Outbox:
         """Build an outbox wired to this recorder."""
         return Outbox(
@@ -49,7 +44,6 @@ class Recorder:
             on_sent=self.on_sent,
             on_failed=self.on_failed,
             on_unreachable=self.on_unreachable,
-            sleep=self.sleep,
             **options,
         )
 
@@ -75,85 +69,42 @@ async def test_every_job_is_sent_once_and_reported() -> None:
     await run_jobs(outbox, jobs)
     assert sorted(calls, key=lambda j: j.chat_id) == jobs
     assert sorted(rec.sent, key=lambda j: j.chat_id) == jobs
-    assert (outbox.stats.sent, outbox.stats.failed, outbox.stats.retried) == (50, 0, 0)
+    assert (outbox.stats.sent, outbox.stats.failed) == (50, 0)
 
 
-async def test_retry_after_waits_the_given_delay_then_resends_the_same_job() -> None:
-    rec = Recorder()
-    calls: list[Job] = []
-
-    async def send(item: Job) -> None:
-        calls.append(item)
-        if len(calls) <= 2:
-            raise RetryAfter(7)
-
-    outbox = rec.outbox(send)
-    await run_jobs(outbox, [job(1)])
-    assert rec.sleeps == [7.0, 7.0]
-    assert calls == [job(1)] * 3
-    assert rec.sent == [job(1)]
-    assert outbox.stats.retried == 2
-
-
-async def test_endless_rate_limiting_gives_up_without_sent() -> None:
-    rec = Recorder()
-
-    async def send(item: Job) -> None:
-        raise RetryAfter(1)
-
-    outbox = rec.outbox(send, max_rate_limit_waits=3)
-    await run_jobs(outbox, [job(1)])
-    assert rec.sleeps == [1.0, 1.0, 1.0]
-    assert rec.sent == []
-    assert [type(exc) for _, exc in rec.failed] == [RetryAfter]
-
-
-async def test_transient_errors_back_off_exponentially_then_give_up_without_sent() -> None:
+@pytest.mark.parametrize(
+    "error", [RetryAfter(7), TransientError("502 Bad Gateway"), TransientError("timeout")]
+)
+async def test_a_failed_send_is_attempted_once_and_reported_failed(error: Exception) -> None:
     rec = Recorder()
     attempts: list[Job] = []
 
     async def send(item: Job) -> None:
         attempts.append(item)
-        raise TransientError("502 Bad Gateway")
-
-    outbox = rec.outbox(send, max_attempts=4, backoff_base=2.0, rng=random.Random(7))
-    await run_jobs(outbox, [job(1)])
-    assert len(attempts) == 4
-    assert len(rec.sleeps) == 3
-    for n, delay in enumerate(rec.sleeps):
-        ceiling = 2.0 * 2**n
-        assert ceiling / 2 <= delay <= ceiling
-    assert rec.sent == []
-    assert [(j, type(exc)) for j, exc in rec.failed] == [(job(1), TransientError)]
-    assert (outbox.stats.failed, outbox.stats.retried, outbox.stats.sent) == (1, 3, 0)
-
-
-async def test_backoff_is_capped() -> None:
-    rec = Recorder()
-
-    async def send(item: Job) -> None:
-        raise TransientError("timeout")
-
-    outbox = rec.outbox(send, max_attempts=8, backoff_base=1.0, backoff_cap=5.0)
-    await run_jobs(outbox, [job(1)])
-    assert max(rec.sleeps) <= 5.0
-
-
-async def test_transient_error_then_success_is_sent_once() -> None:
-    rec = Recorder()
-    attempts = 0
-
-    async def send(item: Job) -> None:
-        nonlocal attempts
-        attempts += 1
-        if attempts == 1:
-            raise TransientError("network down")
+        raise error
 
     outbox = rec.outbox(send)
     await run_jobs(outbox, [job(1)])
-    assert attempts == 2
-    assert rec.sent == [job(1)]
-    assert rec.failed == []
+    assert attempts == [job(1)]
+    assert rec.sent == []
+    assert rec.failed == [(job(1), error)]
+    assert (outbox.stats.failed, outbox.stats.sent) == (1, 0)
+
+
+async def test_a_failure_does_not_hold_up_the_next_job_of_the_chat() -> None:
+    rec = Recorder()
+    attempts: list[Job] = []
+
+    async def send(item: Job) -> None:
+        attempts.append(item)
+        if len(attempts) == 1:
+            raise TransientError("network down")
+
+    outbox = rec.outbox(send)
+    await run_jobs(outbox, [job(1, 0), job(1, 1)])
+    assert attempts == [job(1, 0), job(1, 1)]
+    assert rec.sent == [job(1, 1)]
+    assert [j for j, _ in rec.failed] == [job(1, 0)]
 
 
 async def test_unreachable_chat_is_not_retried_and_reported_per_job() -> None:
@@ -177,7 +128,6 @@ async def test_unreachable_chat_is_not_retried_and_reported_per_job() -> None:
     assert [j for j in attempts if j.chat_id == 1] == [job(1, 0)]
     assert [j for j, _ in rec.unreachable] == [job(1, 0), job(1, 1), job(1, 2)]
     assert rec.sent == [job(2)]
-    assert rec.sleeps == []
     assert outbox.stats.unreachable == 3
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections.abc import Iterator
 from dataclasses import fields, replace
 from pathlib import Path
 
@@ -61,7 +62,7 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def repo(data_dir: Path) -> Repository:
+def repo(data_dir: Path) -> Iterator[Repository]:
     repository = Repository.open(data_dir, SHARDS)
     yield repository
     repository.close()
@@ -383,26 +384,18 @@ def test_record_fired_many_writes_each_touched_shard_once(
         repo.add_reminder(reminder(chat_id))
     writes: list[str] = []
     real_write = storage.atomic.atomic_write_bytes
-    monkeypatch.setattr(
-        storage.atomic,
-        "atomic_write_bytes",
-        lambda path, payload: (writes.append(path.name), real_write(path, payload)),
-    )
+
+    def counted_write(path: Path, payload: bytes) -> None:
+        writes.append(path.name)
+        real_write(path, payload)
+
+    monkeypatch.setattr(storage.atomic, "atomic_write_bytes", counted_write)
     fired = "2026-05-01T12:30:00+00:00"
     updates = [(chat_id, "r1", fired) for chat_id in [*same_shard, 43]] + [(42, "gone", fired)]
     assert repo.record_fired_many(updates) == 4
     assert sorted(writes) == sorted({shard_file_name(42 % SHARDS), shard_file_name(43 % SHARDS)})
     assert repo.record_fired(43, "gone", fired) is False
     assert {r.last_fired for r in repo.all_reminders()} == {fired}
-
-
-def test_delete_chat_forgets_profile_and_reminders(repo: Repository) -> None:
-    repo.put_profile(ChatProfile(42))
-    repo.add_reminder(reminder())
-    assert repo.delete_chat(42) is True
-    assert repo.get_profile(42) is None
-    assert repo.reminders_for(42) == []
-    assert repo.delete_chat(42) is False
 
 
 def test_counts_follow_changes(repo: Repository) -> None:

@@ -14,13 +14,10 @@ from bot.schedule import (
     ScheduleInputError,
     describe_schedule,
     local_date,
-    next_occurrence,
-    occurrences_between,
     parse_days,
     parse_remind_args,
     parse_time,
     parse_zone,
-    ptb_days,
 )
 from bot.schedule_zones import suggest_zones
 
@@ -267,11 +264,6 @@ def test_describe_schedule_pads_hours_and_minutes() -> None:
     assert describe_schedule(7, 5, EVERY_DAY, "UTC") == "07:05 every day (UTC)"
 
 
-def test_ptb_days_counts_from_sunday() -> None:
-    assert ptb_days(frozenset({0, 6})) == (0, 1)
-    assert ptb_days(WEEKDAYS) == (1, 2, 3, 4, 5)
-
-
 def test_local_date_crosses_the_date_line() -> None:
     instant = datetime(2026, 6, 1, 20, 0, tzinfo=UTC)  # Monday in UTC
     assert local_date(instant, "Pacific/Auckland") == date(2026, 6, 2)
@@ -281,26 +273,10 @@ def test_local_date_crosses_the_date_line() -> None:
 
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="naive"):
-        next_occurrence(7, 0, EVERY_DAY, "UTC", datetime(2026, 1, 1))
-    with pytest.raises(ValueError, match="naive"):
         local_date(datetime(2026, 1, 1), "UTC")
 
 
 @pytest.mark.parametrize("days", [frozenset(), frozenset({7}), frozenset({-1})])
 def test_bad_day_sets_are_refused(days: frozenset[int]) -> None:
     with pytest.raises(ValueError, match="days"):
-        next_occurrence(7, 0, days, "UTC", datetime(2026, 1, 1, tzinfo=UTC))
-
-
-def test_occurrences_between_is_empty_for_an_empty_window() -> None:
-    now = datetime(2026, 1, 1, 7, 0, tzinfo=UTC)
-    assert occurrences_between(7, 0, EVERY_DAY, "UTC", now, now) == []
-
-
-def test_occurrences_between_excludes_start_and_includes_end() -> None:
-    start = datetime(2026, 1, 1, 7, 0, tzinfo=UTC)
-    end = datetime(2026, 1, 3, 7, 0, tzinfo=UTC)
-    assert occurrences_between(7, 0, EVERY_DAY, "UTC", start, end) == [
-        datetime(2026, 1, 2, 7, 0, tzinfo=UTC),
-        end,
-    ]
+        describe_schedule(7, 0, days, "UTC")

@@ -1,4 +1,5 @@
-"""Next-occurrence maths across DST changes, the date line, and a seeded property check."""
+"""When a slot fires (bot.slot_times.SlotTrigger, the engine's trigger) across DST changes,
+the date line, and a seeded property check against the calendar rules."""
 
 from __future__ import annotations
 
@@ -8,7 +9,27 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.schedule import EVERY_DAY, WEEKDAYS, local_date, next_occurrence, occurrences_between
+from bot.schedule import EVERY_DAY, WEEKDAYS, local_date
+from bot.slot_times import SlotTrigger, slot_key
+
+
+def next_occurrence(
+    hour: int, minute: int, days: frozenset[int], tz: str, after: datetime
+) -> datetime:
+    """The engine's next fire time (UTC) strictly after ``after``, APScheduler-driven."""
+    return SlotTrigger(slot_key(hour, minute, days, tz)).next_after(after)
+
+
+def occurrences_between(
+    hour: int, minute: int, days: frozenset[int], tz: str, start: datetime, end: datetime
+) -> list[datetime]:
+    """Every fire time the engine's trigger yields with ``start < instant <= end``."""
+    trigger = SlotTrigger(slot_key(hour, minute, days, tz))
+    found: list[datetime] = []
+    while (fired := trigger.next_after(start)) <= end:
+        found.append(fired)
+        start = fired
+    return found
 
 
 def _local_day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
@@ -19,8 +40,11 @@ def _local_day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
     return start - timedelta(microseconds=1), end - timedelta(microseconds=1)
 
 
-def _at(tz: str, *fields: int, fold: int = 0) -> datetime:
-    return datetime(*fields, tzinfo=ZoneInfo(tz), fold=fold).astimezone(UTC)
+def _at(
+    tz: str, year: int, month: int, day: int, hour: int = 0, minute: int = 0, fold: int = 0
+) -> datetime:
+    """The UTC instant of a local wall time in ``tz``."""
+    return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(tz), fold=fold).astimezone(UTC)
 
 
 # (zone, day, hour, minute, the one UTC instant it must fire at)
@@ -153,19 +177,8 @@ def test_consecutive_occurrences_increase_and_never_skip_an_allowed_day() -> Non
             if (first + timedelta(days=offset)).weekday() in days
         ]
         assert fired_days == expected, context
-        assert occurrences_between(hour, minute, days, tz, after, previous) == [
-            *_replay(hour, minute, days, tz, after, previous)
-        ], context
-
-
-def _replay(
-    hour: int, minute: int, days: frozenset[int], tz: str, start: datetime, end: datetime
-) -> list[datetime]:
-    found: list[datetime] = []
-    while (fired := next_occurrence(hour, minute, days, tz, start)) <= end:
-        found.append(fired)
-        start = fired
-    return found
+        by_calendar = SlotTrigger(slot_key(hour, minute, days, tz)).next_by_calendar
+        assert next_occurrence(hour, minute, days, tz, after) == by_calendar(after), context
 
 
 def test_first_occurrence_is_not_later_than_the_first_allowed_local_day() -> None:
