@@ -210,6 +210,7 @@ async def test_a_wrong_token_is_unauthorized(fake_api: FakeBotApiServer) -> None
     app = ApplicationBuilder().token("42:WRONG").base_url(fake_api.base_url).build()
     with pytest.raises(InvalidToken):
         await app.initialize()
+    await app.bot.shutdown()  # initialize() leaves the HTTP client open when it fails
     assert fake_api.unauthorized_requests == 1
 
 
