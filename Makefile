@@ -20,6 +20,7 @@ test: $(VENV)/.installed-test  ## set up, then lint and run every test
 bench: $(VENV)/.installed-test  ## print speed and memory figures
 	$(BIN)/python bench/bench_commands.py
 	$(BIN)/python bench/bench_group_flood.py
+	$(BIN)/python bench/bench_answers.py
 	$(BIN)/python bench/bench_storage.py
 	$(BIN)/python bench/bench_slot_scheduler.py
 	$(BIN)/python bench/bench_reminders.py
