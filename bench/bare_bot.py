@@ -29,7 +29,7 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def same_replies() -> dict[str, tuple[str, InlineKeyboardMarkup | None]]:
     """MedCoder Coach's reply to each command, rendered once at start-up."""
     from bot.guide import load_guide
-    from handlers import views
+    from handlers.telegram import views
 
     guide = load_guide()
     rendered = {

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.simulator import SimChat, SimUser  # noqa: E402
+from handlers.telegram.simulator import SimChat, SimUser  # noqa: E402
 from tests.fakeapi.server import FakeBotApiServer  # noqa: E402
 
 COMMANDS = ["/salary", "/steps", "/certs", "/help", "/cost", "/timeline", "/faq"]

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.simulator import RateLimits, SimChat, SimulatorTimeout, SimUser  # noqa: E402
+from handlers.telegram.simulator import RateLimits, SimChat, SimulatorTimeout, SimUser  # noqa: E402
 from tests.fakeapi.server import FakeBotApiServer  # noqa: E402
 
 GROUP = SimChat.group(-1_009_000_001, "Busy study group")
@@ -119,9 +119,9 @@ def serve(mode: str) -> None:
     """Run MedCoder Coach as the benchmark needs it: sequential (before) or per chat (after)."""
     from telegram import Update
 
-    from bot.app import build_application
     from bot.logs import configure_logging
     from bot.settings import Settings
+    from handlers.telegram.app import build_application
 
     settings = Settings.from_env(env_file=None)
     configure_logging("ERROR", settings.token.reveal())

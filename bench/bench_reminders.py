@@ -25,13 +25,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.app import build_application, running
 from bot.reminders import ReminderService
 from bot.schedule import EVERY_DAY, WEEKDAYS, ReminderSpec
-from bot.simulator import RateLimits, SimChat, SimulatorTimeout, SimUser
 from bot.slot_scheduler import SlotScheduler
 from bot.slot_times import SlotTrigger, slot_key
-from handlers.common import SERVICES_KEY
+from handlers.telegram.app import build_application, running
+from handlers.telegram.common import SERVICES_KEY
+from handlers.telegram.simulator import RateLimits, SimChat, SimulatorTimeout, SimUser
 from storage.records import ChatProfile, Reminder
 from storage.repository import Repository
 from tests.conftest import FakeClock, settings_for

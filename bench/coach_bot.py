@@ -6,8 +6,8 @@ import os
 
 from telegram import Update
 
-from bot.app import build_application
 from bot.settings import Settings
+from handlers.telegram.app import build_application
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "run":
             return _run()
         if command == "chat":
-            from bot.console import run_console
+            from handlers.telegram.console import run_console
 
             return run_console()
     except (SettingsError, GuideError, StorageError) as exc:
@@ -30,32 +30,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run() -> int:
-    from telegram import Update
-    from telegram.error import InvalidToken, NetworkError
-
-    from bot.app import build_application
     from bot.logs import configure_logging
+    from handlers.telegram.app import run_polling
 
     settings = Settings.from_env()
     configure_logging(settings.log_level, settings.token.reveal())
-    app = build_application(settings)
-    try:
-        # run_polling handles SIGINT/SIGTERM: it stops polling, finishes shutdown and returns.
-        app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
-    except InvalidToken:
-        print(
-            "error: Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather.",
-            file=sys.stderr,
-        )
-        return 2
-    except NetworkError as exc:
-        print(
-            f"error: cannot reach the Bot API ({exc.message}); check the network or "
-            "TELEGRAM_API_BASE_URL.",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
+    return run_polling(settings)
 
 
 if __name__ == "__main__":

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest_asyncio
 from telegram.ext import Application
 
-from bot.app import build_application, running
 from bot.settings import Secret, Settings
-from bot.simulator import BotApiSimulator, SentMessage, SimChat, SimUser
+from handlers.telegram.app import build_application, running
+from handlers.telegram.simulator import BotApiSimulator, SentMessage, SimChat, SimUser
 from tests.fakeapi.server import FakeBotApiServer
 from tests.harness import POLL_TIMEOUT_SECONDS, barrier, fake_api, watching
 

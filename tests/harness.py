@@ -3,7 +3,7 @@
 How an end-to-end test uses it (the fixture comes from this module; import it into a
 conftest.py with `from tests.harness import fake_api  # noqa: F401`)::
 
-    from bot.simulator import SimChat, SimUser
+    from handlers.telegram.simulator import SimChat, SimUser
     from tests.fakeapi.server import FakeBotApiServer
     from tests.harness import application_builder, barrier, running_application
 
@@ -40,10 +40,10 @@ from contextlib import asynccontextmanager, contextmanager
 import pytest_asyncio
 from telegram.ext import Application, ApplicationBuilder
 
-from bot.app import running
-from bot.simulator import BotApiSimulator, SentMessage, SimChat, SimUser
-from bot.simulator.request import SimulatorRequest
-from handlers.update_processor import ChatOrderedUpdateProcessor
+from handlers.telegram.app import running
+from handlers.telegram.simulator import BotApiSimulator, SentMessage, SimChat, SimUser
+from handlers.telegram.simulator.request import SimulatorRequest
+from handlers.telegram.update_processor import ChatOrderedUpdateProcessor
 from tests.fakeapi.server import DEFAULT_TOKEN, FakeBotApiServer
 
 POLL_TIMEOUT_SECONDS = 1

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 from telegram import Update
 
-from bot.app import build_application
 from bot.logs import configure_logging
 from bot.settings import Settings
+from handlers.telegram.app import build_application
 
 
 def main() -> int:

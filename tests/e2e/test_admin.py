@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.simulator import SimChat, SimUser
+from handlers.telegram.simulator import SimChat, SimUser
 from tests.conftest import ADMIN_ID, Coach
 
 OPERATOR = SimUser(ADMIN_ID, "Olga", "olga")

@@ -9,8 +9,8 @@ import pytest
 
 from bot.reminders import ReminderService
 from bot.services import Services
-from bot.simulator import SentMessage, SimChat, SimUser
-from handlers.common import SERVICES_KEY
+from handlers.telegram.common import SERVICES_KEY
+from handlers.telegram.simulator import SentMessage, SimChat, SimUser
 from tests.conftest import BOT_USERNAME, Coach
 
 ADMIN = SimUser(7101, "Ada", "ada")

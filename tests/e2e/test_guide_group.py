@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.simulator import SimChat, SimUser
+from handlers.telegram.simulator import SimChat, SimUser
 from tests.conftest import BOT_USERNAME, Coach
 
 ANN = SimUser(2001, "Ann", "ann")

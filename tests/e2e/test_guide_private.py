@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.simulator import SimChat, SimUser
+from handlers.telegram.simulator import SimChat, SimUser
 from tests.conftest import Coach
 
 ANN = SimUser(1001, "Ann", "ann")

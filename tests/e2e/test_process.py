@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.simulator import SimChat, SimUser
+from handlers.telegram.simulator import SimChat, SimUser
 from tests.fakeapi.server import FakeBotApiServer
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,8 +11,8 @@ import pytest
 
 from bot.reminders import ReminderService
 from bot.services import Services
-from bot.simulator import SentMessage, SimChat, SimUser
-from handlers.common import SERVICES_KEY
+from handlers.telegram.common import SERVICES_KEY
+from handlers.telegram.simulator import SentMessage, SimChat, SimUser
 from tests.conftest import Coach
 
 ANN = SimUser(8001, "Ann", "ann")

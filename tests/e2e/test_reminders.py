@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot.app import RATE_LIMIT_RETRIES
 from bot.reminders import ReminderService
 from bot.services import Services
-from bot.simulator import SentMessage, SimChat, SimUser
-from handlers.common import SERVICES_KEY
+from handlers.telegram.app import RATE_LIMIT_RETRIES
+from handlers.telegram.common import SERVICES_KEY
+from handlers.telegram.simulator import SentMessage, SimChat, SimUser
 from tests.conftest import BOT_USERNAME, Coach
 
 ANN = SimUser(6001, "Ann", "ann")

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from telegram.ext import Application
 
-from bot.app import build_application, running
-from bot.simulator import SimChat, SimUser
-from handlers.common import SERVICES_KEY
+from handlers.telegram.app import build_application, running
+from handlers.telegram.common import SERVICES_KEY
+from handlers.telegram.simulator import SimChat, SimUser
 from tests.conftest import FakeClock, settings_for
 from tests.fakeapi.server import FakeBotApiServer
 from tests.harness import POLL_TIMEOUT_SECONDS, barrier

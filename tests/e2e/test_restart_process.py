@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.simulator import SimChat, SimUser
+from handlers.telegram.simulator import SimChat, SimUser
 from tests.e2e.test_process import ROOT, clean_env
 from tests.fakeapi.server import FakeBotApiServer
 from tests.harness import barrier

@@ -13,8 +13,8 @@ import pytest
 from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
-from bot.simulator import SimChat, SimUser
-from handlers.common import SERVICES_KEY
+from handlers.telegram.common import SERVICES_KEY
+from handlers.telegram.simulator import SimChat, SimUser
 from tests.conftest import Coach
 
 ANN = SimUser(6001, "Ann", "ann")

@@ -2,9 +2,9 @@
 
 import pytest
 
-from bot.simulator import HtmlParseError, parse_html, utf16_len
-from bot.simulator.checks import render_text
-from bot.simulator.errors import ApiError
+from handlers.telegram.simulator import HtmlParseError, parse_html, utf16_len
+from handlers.telegram.simulator.checks import render_text
+from handlers.telegram.simulator.errors import ApiError
 
 
 @pytest.mark.parametrize(

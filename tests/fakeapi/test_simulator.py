@@ -5,7 +5,13 @@ from typing import Any
 
 import pytest
 
-from bot.simulator import BotApiSimulator, RateLimits, SimChat, SimulatorTimeout, SimUser
+from handlers.telegram.simulator import (
+    BotApiSimulator,
+    RateLimits,
+    SimChat,
+    SimulatorTimeout,
+    SimUser,
+)
 
 ANN = SimUser(1001, "Ann", "ann_codes")
 BOB = SimUser(1002, "Bob")

@@ -16,7 +16,7 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 
-from bot.simulator import SimChat, SimUser
+from handlers.telegram.simulator import SimChat, SimUser
 from tests.fakeapi.server import FakeBotApiServer
 from tests.fakeapi.spec import BotApiSpec, default_spec
 

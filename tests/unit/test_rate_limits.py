@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from handlers.rate_limits import SlidingWindow
+from handlers.telegram.rate_limits import SlidingWindow
 
 
 async def test_the_window_admits_its_limit_then_waits_for_the_oldest_to_leave() -> None:

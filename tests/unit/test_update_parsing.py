@@ -7,7 +7,7 @@ import logging
 import pytest
 from telegram import Bot
 
-from handlers.update_parsing import parse_updates
+from handlers.telegram.update_parsing import parse_updates
 
 SECRET = "never-log-me"
 BAD_POLL = {

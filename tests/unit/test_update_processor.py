@@ -6,7 +6,7 @@ import asyncio
 
 from telegram import Chat, Message, Update, User
 
-from handlers.update_processor import ChatOrderedUpdateProcessor, ordering_key
+from handlers.telegram.update_processor import ChatOrderedUpdateProcessor, ordering_key
 
 ANN = User(1, "Ann", is_bot=False)
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.guide import load_guide
-from handlers import views
-from handlers.common import split_html
+from handlers.telegram import views
+from handlers.telegram.common import split_html
 
 
 def test_split_keeps_each_part_under_the_limit() -> None:

@@ -4,8 +4,14 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from bot.simulator.errors import ApiError, bad_request
-from bot.simulator.html_check import HtmlParseError, ParsedText, parse_html, strip_text, utf16_len
+from handlers.telegram.simulator.errors import ApiError, bad_request
+from handlers.telegram.simulator.html_check import (
+    HtmlParseError,
+    ParsedText,
+    parse_html,
+    strip_text,
+    utf16_len,
+)
 
 MAX_MESSAGE_LENGTH = 4096
 MAX_CALLBACK_DATA_BYTES = 64

@@ -4,8 +4,8 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from bot.simulator.models import ApiCall, CallbackAnswer, InlineAnswer, SentMessage
-from bot.simulator.waiting import ChangeNotifier
+from handlers.telegram.simulator.models import ApiCall, CallbackAnswer, InlineAnswer, SentMessage
+from handlers.telegram.simulator.waiting import ChangeNotifier
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -18,9 +18,9 @@ from bot.numbers import parse_whole_number
 from bot.reminders import MAX_PAUSE_DAYS, LimitReached
 from bot.schedule import ScheduleInputError, parse_remind_args, parse_time, parse_zone
 from bot.schedule_parse import ReminderSpec
-from handlers import reminder_buttons
-from handlers import reminder_views as rv
-from handlers.common import (
+from handlers.telegram import reminder_buttons
+from handlers.telegram import reminder_views as rv
+from handlers.telegram.common import (
     COMMAND,
     NEW_MESSAGES,
     answer,
@@ -30,9 +30,9 @@ from handlers.common import (
     pressed,
     reply,
 )
-from handlers.group_admins import group_admins_only
-from handlers.reminder_context import chat_zone, reminder_service, topic_of
-from handlers.views import View, e
+from handlers.telegram.group_admins import group_admins_only
+from handlers.telegram.reminder_context import chat_zone, reminder_service, topic_of
+from handlers.telegram.views import View, e
 
 AWAITING_TIME = "remind_awaiting_time"
 _FLOW = re.compile(r"^rf:(\d{4})(?::(c?)(\d{1,3}))?(?::(\d{1,2}))?$")

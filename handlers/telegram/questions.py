@@ -8,9 +8,9 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.answers import Answer
 from bot.guide import Guide
-from handlers import views
-from handlers.common import COMMAND, NEW_MESSAGES, command, command_word, reply, services
-from handlers.views import SHOW, View, button, e
+from handlers.telegram import views
+from handlers.telegram.common import COMMAND, NEW_MESSAGES, command, command_word, reply, services
+from handlers.telegram.views import SHOW, View, button, e
 
 
 def answer_view(guide: Guide, answer: Answer) -> View:

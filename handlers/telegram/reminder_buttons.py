@@ -9,11 +9,11 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot.schedule import ScheduleInputError, parse_zone
-from handlers import reminder_views as rv
-from handlers.common import STALE_BUTTON, answer, edit, pressed
-from handlers.group_admins import group_admins_only
-from handlers.reminder_context import chat_zone, reminder_service
-from handlers.views import View, e
+from handlers.telegram import reminder_views as rv
+from handlers.telegram.common import STALE_BUTTON, answer, edit, pressed
+from handlers.telegram.group_admins import group_admins_only
+from handlers.telegram.reminder_context import chat_zone, reminder_service
+from handlers.telegram.views import View, e
 
 _MANAGE = re.compile(r"^rm:(on|off|del):([0-9a-f]{8})$")
 _STOP = re.compile(r"^stop:(yes|no)$")

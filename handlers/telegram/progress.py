@@ -7,11 +7,11 @@ import re
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
-from handlers import reminder_views as rv
-from handlers.common import STALE_BUTTON, answer, command, edit, pressed, reply, services
-from handlers.group_admins import group_admins_only
-from handlers.reminder_context import chat_zone, reminder_service, topic_of
-from handlers.views import View, e
+from handlers.telegram import reminder_views as rv
+from handlers.telegram.common import STALE_BUTTON, answer, command, edit, pressed, reply, services
+from handlers.telegram.group_admins import group_admins_only
+from handlers.telegram.reminder_context import chat_zone, reminder_service, topic_of
+from handlers.telegram.views import View, e
 
 _PROGRESS = re.compile(r"^pg:(done|[1-9])$")
 _NUDGE = re.compile(r"^ng:(done|snooze|skip)$")

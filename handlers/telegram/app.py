@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -18,11 +19,10 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
-import handlers
 from bot.answers import QuestionIndex
 from bot.guide import Guide, load_guide
 from bot.logs import chat_type, update_kind
@@ -30,11 +30,12 @@ from bot.reminders import ReminderService
 from bot.services import Services
 from bot.settings import Settings
 from bot.slot_scheduler import utc_now
-from handlers.coach_bot import CoachBot
-from handlers.common import SERVICES_KEY
-from handlers.delivery import nudge_sender
-from handlers.rate_limits import GroupWindowRateLimiter
-from handlers.update_processor import ChatOrderedUpdateProcessor
+from handlers.telegram import register_all
+from handlers.telegram.coach_bot import CoachBot
+from handlers.telegram.common import SERVICES_KEY
+from handlers.telegram.delivery import nudge_sender
+from handlers.telegram.rate_limits import GroupWindowRateLimiter
+from handlers.telegram.update_processor import ChatOrderedUpdateProcessor
 from storage.async_repository import AsyncRepository
 
 log = logging.getLogger(__name__)
@@ -122,7 +123,7 @@ def build_application(
         builder = builder.concurrent_updates(ChatOrderedUpdateProcessor())
     app = builder.build()
     app.bot_data[SERVICES_KEY] = Services(settings, guide, QuestionIndex(guide), clock=clock)
-    handlers.register_all(app, guide)
+    register_all(app, guide)
     return app
 
 
@@ -233,3 +234,28 @@ async def _on_shutdown(app: Application) -> None:
         await found.repository.close()
         found.repository = None
     log.info("stopped")
+
+
+def run_polling(settings: Settings) -> int:
+    """Run the bot with long polling until SIGINT or SIGTERM; return the exit status.
+
+    2 when Telegram rejects the token, 1 when the Bot API cannot be reached, else 0.
+    """
+    app = build_application(settings)
+    try:
+        # run_polling handles SIGINT/SIGTERM: it stops polling, finishes shutdown and returns.
+        app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    except InvalidToken:
+        print(
+            "error: Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather.",
+            file=sys.stderr,
+        )
+        return 2
+    except NetworkError as exc:
+        print(
+            f"error: cannot reach the Bot API ({exc.message}); check the network or "
+            "TELEGRAM_API_BASE_URL.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0

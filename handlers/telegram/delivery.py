@@ -17,8 +17,8 @@ from telegram.error import (
 from bot import delivery_errors
 from bot.guide import Guide
 from bot.reminders import Nudge, NudgeSender
-from handlers import reminder_views
-from handlers.common import keyboard
+from handlers.telegram import reminder_views
+from handlers.telegram.common import keyboard
 
 UNREACHABLE_HINTS = ("chat not found", "user is deactivated", "bot was kicked", "not a member")
 TOPIC_GONE_HINTS = ("message thread not found", "topic_deleted", "topic_closed")
@@ -64,5 +64,5 @@ def _says(exc: BadRequest, hints: tuple[str, ...]) -> bool:
 
 
 def _seconds(retry_after: int | timedelta) -> float:
-    """Seconds to wait: a timedelta once PTB_TIMEDELTA is on (``bot.app`` sets it), else int."""
+    """Seconds to wait: a timedelta once PTB_TIMEDELTA is on (the app sets it), else an int."""
     return retry_after.total_seconds() if isinstance(retry_after, timedelta) else retry_after

@@ -6,7 +6,7 @@ from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot.reminders import ReminderService
-from handlers.common import services
+from handlers.telegram.common import services
 
 
 def reminder_service(context: ContextTypes.DEFAULT_TYPE) -> ReminderService:

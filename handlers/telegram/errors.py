@@ -9,9 +9,9 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, ContextTypes
 
 from bot.logs import chat_type, update_kind
-from handlers.coach_bot import CoachBot
-from handlers.common import answer, services
-from handlers.delivery import UNREACHABLE_HINTS
+from handlers.telegram.coach_bot import CoachBot
+from handlers.telegram.common import answer, services
+from handlers.telegram.delivery import UNREACHABLE_HINTS
 
 log = logging.getLogger(__name__)
 

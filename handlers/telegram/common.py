@@ -22,8 +22,8 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import CommandHandler, ContextTypes, filters
 
 from bot.services import Services
-from handlers.coach_bot import CoachBot
-from handlers.views import Buttons, View
+from handlers.telegram.coach_bot import CoachBot
+from handlers.telegram.views import Buttons, View
 
 SERVICES_KEY = "services"
 NEW_MESSAGES = filters.UpdateType.MESSAGE

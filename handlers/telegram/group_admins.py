@@ -12,8 +12,8 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from handlers.common import answer, is_group, reply
-from handlers.views import View
+from handlers.telegram.common import answer, is_group, reply
+from handlers.telegram.views import View
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, ContextTypes, filters
 
-from handlers.common import command, reply, services
-from handlers.views import View
+from handlers.telegram.common import command, reply, services
+from handlers.telegram.views import View
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

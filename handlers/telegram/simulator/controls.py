@@ -5,13 +5,13 @@ import itertools
 import time
 from typing import Any
 
-from bot.simulator.faults import FaultPlan
-from bot.simulator.members import member_dict
-from bot.simulator.models import RateLimits, SimChat, SimUser
-from bot.simulator.ratelimit import SendRateLimiter
-from bot.simulator.records import SimulatorRecords
-from bot.simulator.updates import UpdateQueue, user_text_entities
-from bot.simulator.world import SimWorld
+from handlers.telegram.simulator.faults import FaultPlan
+from handlers.telegram.simulator.members import member_dict
+from handlers.telegram.simulator.models import RateLimits, SimChat, SimUser
+from handlers.telegram.simulator.ratelimit import SendRateLimiter
+from handlers.telegram.simulator.records import SimulatorRecords
+from handlers.telegram.simulator.updates import UpdateQueue, user_text_entities
+from handlers.telegram.simulator.world import SimWorld
 
 
 class SimulatorControls(SimulatorRecords):

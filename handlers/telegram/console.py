@@ -13,10 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import build_application, running
 from bot.settings import Secret, Settings
-from bot.simulator import BotApiSimulator, SentMessage, SimChat, SimUser
-from bot.simulator.request import SimulatorRequest
+from handlers.telegram.app import build_application, running
+from handlers.telegram.simulator import BotApiSimulator, SentMessage, SimChat, SimUser
+from handlers.telegram.simulator.request import SimulatorRequest
 
 CONSOLE_TOKEN = "123456789:console-chat-no-real-token-here"
 YOU = SimUser(1, "You", "console_user")

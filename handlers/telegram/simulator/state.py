@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import Any
 
-from bot.simulator.checks import (
+from handlers.telegram.simulator.checks import (
     check_commands,
     check_inline_results,
     check_length,
@@ -22,10 +22,10 @@ from bot.simulator.checks import (
     render_text,
     require_int,
 )
-from bot.simulator.controls import SimulatorControls
-from bot.simulator.errors import ApiError, bad_request, not_found, too_many_requests
-from bot.simulator.members import ADMIN_STATUSES, chat_full_info, member_dict
-from bot.simulator.models import (
+from handlers.telegram.simulator.controls import SimulatorControls
+from handlers.telegram.simulator.errors import ApiError, bad_request, not_found, too_many_requests
+from handlers.telegram.simulator.members import ADMIN_STATUSES, chat_full_info, member_dict
+from handlers.telegram.simulator.models import (
     CallbackAnswer,
     InlineAnswer,
     RateLimits,

@@ -13,7 +13,7 @@ from telegram._utils.types import JSONDict, ODVInput, TimePeriod
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
-from handlers.update_parsing import parse_updates
+from handlers.telegram.update_parsing import parse_updates
 
 log = logging.getLogger(__name__)
 

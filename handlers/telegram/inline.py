@@ -7,8 +7,8 @@ from telegram.constants import InlineQueryLimit
 from telegram.ext import Application, ContextTypes, InlineQueryHandler
 
 from bot.guide import Topic
-from handlers import views
-from handlers.common import services, split_html
+from handlers.telegram import views
+from handlers.telegram.common import services, split_html
 
 MAX_RESULTS = 10
 

@@ -9,7 +9,7 @@ from telegram._utils.types import ODVInput
 from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.simulator.state import BotApiSimulator
+from handlers.telegram.simulator.state import BotApiSimulator
 
 
 class SimulatorRequest(BaseRequest):

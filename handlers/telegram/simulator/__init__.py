@@ -1,8 +1,13 @@
 """An in-memory Telegram Bot API for tests and the local console chat (no network, no token)."""
 
-from bot.simulator.errors import ApiError
-from bot.simulator.html_check import HtmlParseError, ParsedText, parse_html, utf16_len
-from bot.simulator.models import (
+from handlers.telegram.simulator.errors import ApiError
+from handlers.telegram.simulator.html_check import (
+    HtmlParseError,
+    ParsedText,
+    parse_html,
+    utf16_len,
+)
+from handlers.telegram.simulator.models import (
     ApiCall,
     CallbackAnswer,
     InlineAnswer,
@@ -11,8 +16,8 @@ from bot.simulator.models import (
     SimChat,
     SimUser,
 )
-from bot.simulator.records import SimulatorTimeout
-from bot.simulator.state import BotApiSimulator
+from handlers.telegram.simulator.records import SimulatorTimeout
+from handlers.telegram.simulator.state import BotApiSimulator
 
 __all__ = [
     "ApiCall",

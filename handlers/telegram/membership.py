@@ -7,9 +7,9 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import Application, ChatMemberHandler, ContextTypes, MessageHandler, filters
 
-from handlers.common import is_group, reply
-from handlers.reminder_context import reminder_service
-from handlers.views import View
+from handlers.telegram.common import is_group, reply
+from handlers.telegram.reminder_context import reminder_service
+from handlers.telegram.views import View
 
 GONE = (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
 BACK_ON_BUTTON = "back:on"

@@ -8,9 +8,17 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot.numbers import parse_whole_number
-from handlers import views
-from handlers.common import STALE_BUTTON, answer, command, command_word, edit, reply, services
-from handlers.group_admins import may_manage
+from handlers.telegram import views
+from handlers.telegram.common import (
+    STALE_BUTTON,
+    answer,
+    command,
+    command_word,
+    edit,
+    reply,
+    services,
+)
+from handlers.telegram.group_admins import may_manage
 
 _PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _TOPIC_DATA = re.compile(r"^(show|page):([a-z]+(?::[A-Za-z0-9]+)?)$")

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.guide import Guide
 from bot.reminders import Listed, Nudge, Progress
 from bot.schedule import EVERY_DAY, WEEKDAYS, WEEKENDS, describe_schedule
-from handlers.views import Buttons, View, e
+from handlers.telegram.views import Buttons, View, e
 
 TIME_PRESETS = ("07:00", "08:00", "12:30", "18:00", "19:30", "21:00")
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from bot.simulator.errors import ApiError
+from handlers.telegram.simulator.errors import ApiError
 
 
 @dataclass
