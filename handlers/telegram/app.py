@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import (
-    BotCommand,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     LinkPreviewOptions,
@@ -33,20 +32,16 @@ from bot.slot_scheduler import utc_now
 from handlers.telegram import register_all
 from handlers.telegram.coach_bot import CoachBot
 from handlers.telegram.common import SERVICES_KEY
+from handlers.telegram.context import COACH_CONTEXT_TYPES, install_services
 from handlers.telegram.delivery import nudge_sender
+from handlers.telegram.menus import DESCRIPTION, SHORT_DESCRIPTION, bot_commands
 from handlers.telegram.rate_limits import GroupWindowRateLimiter
 from handlers.telegram.update_processor import ChatOrderedUpdateProcessor
 from storage.async_repository import AsyncRepository
 
 log = logging.getLogger(__name__)
 
-DESCRIPTION = (
-    "MedCoder Coach answers your questions about becoming a medical coder: the four steps, "
-    "certifications (CCA, CBCS, CPC, COC, CRC, CIC), salary, outlook, time and cost, all from a "
-    "sourced career guide. It can also nudge you to study at your own times."
-)
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
-SHORT_DESCRIPTION = "Your coach for becoming a medical coder: steps, certs, pay, study reminders."
 # PTB 22 reads this when it builds a RetryAfter (and warns unless it is on): with it on,
 # RetryAfter.retry_after is a timedelta, as it will be in PTB's next major version.
 PTB_TIMEDELTA = "PTB_TIMEDELTA"
@@ -115,6 +110,7 @@ def build_application(
         ApplicationBuilder()
         .application_class(CoachApplication)
         .bot(bot)
+        .context_types(COACH_CONTEXT_TYPES)
         .post_init(_on_startup)
         .post_stop(_on_stop)
         .post_shutdown(_on_shutdown)
@@ -122,7 +118,7 @@ def build_application(
     if concurrent:
         builder = builder.concurrent_updates(ChatOrderedUpdateProcessor())
     app = builder.build()
-    app.bot_data[SERVICES_KEY] = Services(settings, guide, QuestionIndex(guide), clock=clock)
+    install_services(app, Services(settings, guide, QuestionIndex(guide), clock=clock))
     register_all(app, guide)
     return app
 
@@ -152,34 +148,6 @@ async def running(
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
-
-
-def bot_commands(guide: Guide, *, group: bool) -> list[BotCommand]:
-    """The command menu Telegram shows, for private chats or for groups."""
-    commands = [
-        BotCommand("ask", "Ask a question in your own words"),
-        BotCommand("steps", "The four steps to become a medical coder"),
-        BotCommand("certs", "Certifications: CCA, CBCS, CPC, COC, CRC, CIC"),
-    ]
-    commands += [BotCommand(s.command, s.title[:256]) for s in guide.sections]
-    commands += [
-        BotCommand("faq", "Frequently asked questions"),
-        BotCommand("sources", "Where the facts come from"),
-        BotCommand("remind", "Set a study reminder"),
-        BotCommand("reminders", "List your study reminders"),
-        BotCommand("help", "Everything I can do"),
-    ]
-    if not group:
-        commands = [BotCommand("start", "Welcome and topic menu"), *commands]
-        commands += [
-            BotCommand("timezone", "Set your time zone"),
-            BotCommand("progress", "Your step and study streak"),
-            BotCommand("done", "Record that you studied today"),
-            BotCommand("pause", "Pause reminders for a few days"),
-            BotCommand("resume", "Resume paused reminders"),
-            BotCommand("stopreminders", "Remove all your reminders"),
-        ]
-    return commands
 
 
 async def _on_startup(app: Application) -> None:

@@ -23,9 +23,9 @@ from telegram.ext import CommandHandler, ContextTypes, filters
 
 from bot.services import Services
 from handlers.telegram.coach_bot import CoachBot
+from handlers.telegram.context import SERVICES_KEY
 from handlers.telegram.views import Buttons, View
 
-SERVICES_KEY = "services"
 NEW_MESSAGES = filters.UpdateType.MESSAGE
 _COMMAND_WORD = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{1,32})?", re.ASCII)
 # What Telegram answers when the message a button was pressed on is deleted or too old.
