@@ -1,0 +1,1 @@
+"""What each command and button says, as neutral Replies (no markup, no platform)."""
