@@ -117,16 +117,15 @@ async def open_loop(server: FakeBotApiServer, args: argparse.Namespace) -> list[
 
 def serve(mode: str) -> None:
     """Run MedCoder Coach as the benchmark needs it: sequential (before) or per chat (after)."""
-    from telegram import Update
-
+    from bot.__main__ import run
     from bot.logs import configure_logging
     from bot.settings import Settings
-    from handlers.telegram.app import build_application
+    from handlers.telegram.app import TelegramFrontEnd
 
     settings = Settings.from_env(env_file=None)
-    configure_logging("ERROR", settings.token.reveal())
-    app = build_application(settings, concurrent=mode == "after")
-    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    configure_logging("ERROR", settings.secrets())
+    concurrent = mode == "after"
+    run(settings, front_ends=lambda core: [TelegramFrontEnd(core, concurrent=concurrent)])
 
 
 def main() -> None:

@@ -29,13 +29,13 @@ from bot.reminders import ReminderService
 from bot.schedule import EVERY_DAY, WEEKDAYS, ReminderSpec
 from bot.slot_scheduler import SlotScheduler
 from bot.slot_times import SlotTrigger, slot_key
-from handlers.telegram.app import build_application, running
 from handlers.telegram.common import SERVICES_KEY
 from handlers.telegram.simulator import RateLimits, SimChat, SimulatorTimeout, SimUser
 from storage.records import ChatProfile, Reminder
 from storage.repository import Repository
 from tests.conftest import FakeClock, settings_for
 from tests.fakeapi.server import FakeBotApiServer
+from tests.harness import coach_running
 
 FIRST_CHAT = 100_000_000
 ZONES = "America/New_York America/Chicago America/Denver America/Los_Angeles UTC".split()
@@ -155,13 +155,15 @@ async def measure_scale(data_dir: Path, count: int, now: datetime, limit: float)
         for chat_id in range(FIRST_CHAT, FIRST_CHAT + count):  # catch-up nudges get delivered
             server.sim.world.add(SimChat.private(SimUser(chat_id, "Learner")))
         server.sim.send_text(SimChat.private(first), first, "/help")  # waiting at start-up
-        app = build_application(settings_for(server, data_dir), clock=clock_at(now))
+        settings = settings_for(server, data_dir)
         ticker, started = asyncio.create_task(record_stalls()), time.perf_counter()
-        async with running(app, poll_timeout=1):
+        async with coach_running(settings, clock=clock_at(now), poll_timeout=1) as app:
             await server.sim.next_message(first.id, timeout=60)
             took = time.perf_counter() - started  # storage, engine load, every job armed
             figures = f"{took:.2f} s"
-            show("\n[1] start-up, running() entered to the first answer:", figures, took, limit)
+            show(
+                "\n[1] start-up, from opening the core to the first answer:", figures, took, limit
+            )
             for phase, window in PHASES.items():
                 stall = worst_stall_ms(window)
                 print(f"    {phase}: {window[1] - window[0]:.2f} s, loop stall {stall:.1f} ms")
@@ -199,8 +201,8 @@ async def measure_changes(service: ReminderService, count: int, server: FakeBotA
 async def print_rss_after_start(data_dir: Path, now: datetime) -> None:
     """Start the bot (and the fake server) on ``data_dir``; print RSS in MB after a collection."""
     async with FakeBotApiServer() as server:
-        app = build_application(settings_for(server, data_dir), clock=clock_at(now))
-        async with running(app, poll_timeout=1):
+        settings = settings_for(server, data_dir)
+        async with coach_running(settings, clock=clock_at(now), poll_timeout=1):
             gc.collect()
             print(rss_mb())
 
@@ -227,8 +229,8 @@ async def measure_fanout(nudges: int) -> None:
             sim = server.sim
             for i in ids:
                 sim.world.add(SimChat.private(SimUser(i, f"U{i}")))
-            app = build_application(settings_for(server, Path(temp)), clock=clock)
-            async with running(app, poll_timeout=1):
+            settings = settings_for(server, Path(temp))
+            async with coach_running(settings, clock=clock, poll_timeout=1) as app:
                 service = app.bot_data[SERVICES_KEY].reminders
                 due_at = time.monotonic() + (due - clock()).total_seconds()
                 with suppress(SimulatorTimeout):  # only nudges are sent in this run

@@ -1,41 +1,123 @@
-"""Entry point: ``python -m bot`` runs the bot; ``python -m bot chat`` opens a console chat."""
+"""Entry point: ``python -m bot`` runs the bot; ``python -m bot chat`` opens a console chat.
+
+``python -m bot`` reads the settings, opens the core (``Core.open``) and runs every front end
+whose token is configured on it (today Telegram) until SIGTERM or SIGINT, then stops them in
+order: front ends stop taking updates, the reminder engine stops (its sends in flight drain),
+the front ends disconnect, storage closes. Exit status: 0 after a signal; 2 when a setting is
+missing or malformed, the guide or the data folder is broken, or the platform rejects the
+token; 1 when the platform cannot be reached.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import signal
 import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
 
+from bot.core import Core, FrontEnd, FrontEndError, serving
 from bot.guide import GuideError
 from bot.settings import Settings, SettingsError
+from bot.slot_scheduler import utc_now
 from storage.errors import StorageError
 
 USAGE = "usage: python -m bot [run | chat]"
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+DISCORD_NOT_YET = (
+    "DISCORD_BOT_TOKEN is set, but the Discord front end is not available yet (it comes "
+    "next); set TELEGRAM_BOT_TOKEN to run the bot on Telegram."
+)
+
+log = logging.getLogger("bot")
+
+FrontEnds = Callable[[Core], Sequence[FrontEnd]]
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command named in ``argv`` and return the process exit status."""
     args = sys.argv[1:] if argv is None else argv
     command = args[0] if args else "run"
-    try:
-        if command == "run":
-            return _run()
-        if command == "chat":
+    if command == "run":
+        try:
+            settings = Settings.from_env()
+        except SettingsError as exc:
+            return _fail(exc, 2)
+        from bot.logs import configure_logging
+
+        configure_logging(settings.log_level, settings.secrets())
+        return run(settings)
+    if command == "chat":
+        try:
             from handlers.telegram.console import run_console
 
             return run_console()
-    except (SettingsError, GuideError, StorageError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        except (GuideError, StorageError) as exc:
+            return _fail(exc, 2)
     print(USAGE, file=sys.stderr)
     return 2
 
 
-def _run() -> int:
-    from bot.logs import configure_logging
-    from handlers.telegram.app import run_polling
+def run(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    front_ends: FrontEnds | None = None,
+) -> int:
+    """Run the bot on ``settings`` until SIGTERM or SIGINT; return the exit status.
 
-    settings = Settings.from_env()
-    configure_logging(settings.log_level, settings.token.reveal())
-    return run_polling(settings)
+    ``clock`` (aware UTC) drives the reminder schedule; ``front_ends`` builds the front ends
+    from the open core (by default one per configured token).
+    """
+    try:
+        build = front_ends or configured_front_ends(settings)
+        asyncio.run(_serve(settings, clock, build))
+    except FrontEndError as exc:
+        return _fail(exc, exc.exit_status)
+    except (SettingsError, GuideError, StorageError) as exc:
+        return _fail(exc, 2)
+    return 0
+
+
+def configured_front_ends(settings: Settings) -> FrontEnds:
+    """The builder of every front end with a token; SettingsError if none can run yet."""
+    if settings.telegram is None:
+        raise SettingsError(DISCORD_NOT_YET if settings.discord is not None else "no front end")
+
+    def build(core: Core) -> Sequence[FrontEnd]:
+        from handlers.telegram.app import TelegramFrontEnd
+
+        if settings.discord is not None:
+            log.warning("DISCORD_BOT_TOKEN is set, but the Discord front end is not available yet")
+        return [TelegramFrontEnd(core)]
+
+    return build
+
+
+async def _serve(settings: Settings, clock: Callable[[], datetime], build: FrontEnds) -> None:
+    """Open the core, run the front ends on it until a stop signal, close everything."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+
+    def request_stop(signum: signal.Signals) -> None:
+        log.info("%s received: stopping", signum.name)
+        stop.set()
+
+    for signum in STOP_SIGNALS:  # before anything opens, so a signal always stops cleanly
+        loop.add_signal_handler(signum, request_stop, signum)
+    try:
+        async with Core.open(settings, clock=clock) as core, serving(core, build(core)):
+            await stop.wait()
+    finally:
+        for signum in STOP_SIGNALS:
+            loop.remove_signal_handler(signum)
+    log.info("stopped")
+
+
+def _fail(exc: Exception, status: int) -> int:
+    print(f"error: {exc}", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
-"""Logging set-up: one line per event, and the bot token redacted everywhere."""
+"""Logging set-up: one line per event, and every configured token redacted everywhere."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 _UPDATE_KINDS = (
     "message",
@@ -17,11 +18,12 @@ _UPDATE_KINDS = (
 
 
 class RedactingFilter(logging.Filter):
-    """Replace every occurrence of the secrets in a record's final message."""
+    """Replace every occurrence of the secrets in a record's final message and traceback."""
 
-    def __init__(self, secrets: list[str]) -> None:
+    def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        self._secrets = [secret for secret in secrets if secret]
+        # Longest first, so a secret that contains another is replaced whole.
+        self._secrets = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -40,11 +42,14 @@ class RedactingFilter(logging.Filter):
         return text
 
 
-def configure_logging(level: str, token: str) -> None:
-    """Log to stderr at ``level`` with the token redacted; quiet the HTTP client's URL logs."""
+def configure_logging(level: str, secrets: Iterable[str]) -> None:
+    """Log to stderr at ``level`` with every secret (each front end's token) redacted.
+
+    ``secrets`` is ``Settings.secrets()``. The HTTP client's per-request URL logs are quieted.
+    """
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactingFilter([token]))
+    handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

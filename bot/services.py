@@ -1,24 +1,13 @@
-"""The services the handlers use, built once in the composition root."""
+"""The name the handlers know the core by: ``Services`` is :class:`bot.core.Core`.
+
+Every attribute is set when the core is opened (settings, guide, questions, repository,
+reminders, clock); none is filled in later.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from bot.core import Core
 
-from bot.answers import QuestionIndex
-from bot.guide import Guide
-from bot.reminders import ReminderService
-from bot.settings import Settings
-from bot.slot_scheduler import utc_now
-from storage.async_repository import AsyncRepository
+Services = Core
 
-
-@dataclass(slots=True)
-class Services:
-    settings: Settings
-    guide: Guide
-    questions: QuestionIndex
-    reminders: ReminderService | None = None  # set once storage is open (post_init)
-    repository: AsyncRepository | None = None
-    clock: Callable[[], datetime] = field(default=utc_now)
+__all__ = ["Core", "Services"]

@@ -1,20 +1,60 @@
-"""Settings from the environment (and a .env file), validated once at start-up."""
+"""Settings: the core's, and one group per front end, from the environment and then ``.env``.
+
+``Settings.from_env()`` reads the variables (the environment wins over ``.env`` in the working
+folder, through pydantic-settings) and validates them once at start-up: a problem is one
+``SettingsError`` whose message names the variable. Tokens are ``SecretStr``: they never show in
+``repr()``, ``str()`` or logs. A front end's group is present only when its token is set; its
+other variables are validated either way, so a typo never hides until the front end is enabled.
+
+Tests build the models directly, with no environment read at all::
+
+    Settings(data_dir=path, telegram=TelegramSettings(token=SecretStr(token)))
+"""
 
 from __future__ import annotations
 
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
-from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
-TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+TELEGRAM_TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+# Three base64url parts separated by dots: the user id, a timestamp and a signature.
+DISCORD_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MAX_GRACE_MINUTES = 24 * 60
 TOKEN_HELP = (
     "Get a token from @BotFather in Telegram (/newbot), then put it in .env as "
     "TELEGRAM_BOT_TOKEN=123456789:AA... (see .env.example)."
+)
+DISCORD_TOKEN_HELP = (
+    "Copy it from the Discord Developer Portal (your application, Bot, Reset Token) "
+    "(see .env.example)."
+)
+NO_FRONT_END = (
+    "Neither TELEGRAM_BOT_TOKEN nor DISCORD_BOT_TOKEN is set: set one to say where the bot "
+    f"runs. {TOKEN_HELP}"
+)
+# Every variable read, by name; blank values count as unset.
+VARIABLES = (
+    "DATA_DIR",
+    "LOG_LEVEL",
+    "REMINDER_GRACE_MINUTES",
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_BASE_URL",
+    "ADMIN_IDS",
+    "DISCORD_BOT_TOKEN",
+    "DISCORD_API_BASE_URL",
+    "DISCORD_GATEWAY_URL",
+    "DISCORD_ADMIN_IDS",
 )
 
 
@@ -22,100 +62,250 @@ class SettingsError(Exception):
     """A setting is missing or malformed; the message names the variable."""
 
 
-class Secret:
-    """A string that never shows itself in repr(), str() or logs."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        """Return the secret value, for the one place that needs it."""
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('**********')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
+class _Group(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
-    token: Secret
+class TelegramSettings(_Group):
+    """The Telegram front end: TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL, ADMIN_IDS."""
+
+    token: SecretStr
     api_base_url: str | None = None
+    admin_ids: frozenset[int] = frozenset()
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _token(cls, value: Any) -> SecretStr:
+        token = _reveal(value).strip()
+        if not token:
+            raise ValueError(f"TELEGRAM_BOT_TOKEN is not set. {TOKEN_HELP}")
+        if not TELEGRAM_TOKEN_PATTERN.match(token):
+            raise ValueError(
+                "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then at "
+                f"least 20 letters, digits, _ or -). {TOKEN_HELP}"
+            )
+        return SecretStr(token)
+
+    @field_validator("api_base_url", mode="before")
+    @classmethod
+    def _api_base_url(cls, value: Any) -> str | None:
+        return _url(value, "TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081/bot")
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admin_ids(cls, value: Any) -> frozenset[int]:
+        return _ids(value, "ADMIN_IDS", "Telegram user ids")
+
+
+class DiscordSettings(_Group):
+    """The Discord front end (coming next): DISCORD_BOT_TOKEN, DISCORD_API_BASE_URL,
+    DISCORD_GATEWAY_URL, DISCORD_ADMIN_IDS."""
+
+    token: SecretStr
+    api_base_url: str | None = None
+    gateway_url: str | None = None
+    admin_ids: frozenset[int] = frozenset()
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _token(cls, value: Any) -> SecretStr:
+        token = _reveal(value).strip()
+        if not token:
+            raise ValueError(f"DISCORD_BOT_TOKEN is not set. {DISCORD_TOKEN_HELP}")
+        if not DISCORD_TOKEN_PATTERN.match(token):
+            raise ValueError(
+                "DISCORD_BOT_TOKEN does not look like a bot token (three parts of letters, "
+                f"digits, _ or - separated by dots). {DISCORD_TOKEN_HELP}"
+            )
+        return SecretStr(token)
+
+    @field_validator("api_base_url", mode="before")
+    @classmethod
+    def _api_base_url(cls, value: Any) -> str | None:
+        return _url(value, "DISCORD_API_BASE_URL", "http://127.0.0.1:8082/api/v10")
+
+    @field_validator("gateway_url", mode="before")
+    @classmethod
+    def _gateway_url(cls, value: Any) -> str | None:
+        return _url(value, "DISCORD_GATEWAY_URL", "ws://127.0.0.1:8082/gateway", ("ws", "wss"))
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admin_ids(cls, value: Any) -> frozenset[int]:
+        return _ids(value, "DISCORD_ADMIN_IDS", "Discord user ids")
+
+
+class Settings(_Group):
+    """The core's settings and the group of every front end that has a token."""
+
     data_dir: Path = Path("data")
     log_level: str = "INFO"
-    admin_ids: frozenset[int] = field(default_factory=frozenset)
-    reminder_grace_minutes: int = 30
+    reminder_grace_minutes: int = 30  # a nudge missed during downtime is sent if this late
+    telegram: TelegramSettings | None = None
+    discord: DiscordSettings | None = None
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _data_dir(cls, value: Any) -> Path:
+        return Path(str(value).strip() or "data") if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level(cls, value: Any) -> str:
+        level = str(value).strip().upper() or "INFO"
+        if level not in LOG_LEVELS:
+            raise ValueError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @field_validator("reminder_grace_minutes", mode="before")
+    @classmethod
+    def _grace(cls, value: Any) -> int:
+        text = str(value).strip() or "30"
+        if not text.isdigit() or not 0 <= int(text) <= MAX_GRACE_MINUTES:
+            raise ValueError(
+                f"REMINDER_GRACE_MINUTES must be a whole number from 0 to {MAX_GRACE_MINUTES}"
+            )
+        return int(text)
+
+    @property
+    def admin_ids(self) -> frozenset[int]:
+        """The Telegram operators (ADMIN_IDS), as the /stats handler reads them today."""
+        return self.telegram.admin_ids if self.telegram is not None else frozenset()
+
+    def secrets(self) -> list[str]:
+        """Every configured token, for the log filter that redacts them."""
+        groups = (self.telegram, self.discord)
+        return [group.token.get_secret_value() for group in groups if group is not None]
 
     @classmethod
     def from_env(
         cls, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
     ) -> Settings:
-        """Read settings from ``environ`` (default os.environ) over values in ``env_file``."""
-        values: dict[str, str] = {}
-        if env_file is not None and env_file.is_file():
-            values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-        values.update(os.environ if environ is None else environ)
-        return cls(
-            token=Secret(_token(values.get("TELEGRAM_BOT_TOKEN", ""))),
-            api_base_url=_base_url(values.get("TELEGRAM_API_BASE_URL", "")),
-            data_dir=Path(values.get("DATA_DIR", "").strip() or "data"),
-            log_level=_log_level(values.get("LOG_LEVEL", "")),
-            admin_ids=_admin_ids(values.get("ADMIN_IDS", "")),
-            reminder_grace_minutes=_minutes(values.get("REMINDER_GRACE_MINUTES", "")),
+        """Read and validate the settings: ``environ`` (default os.environ) over ``env_file``.
+
+        Raise SettingsError naming the variable when one is malformed, or when no front end
+        has a token.
+        """
+        raw = _Environment.read(environ, env_file)
+        telegram = {
+            "token": raw["TELEGRAM_BOT_TOKEN"],
+            "api_base_url": raw["TELEGRAM_API_BASE_URL"],
+            "admin_ids": raw["ADMIN_IDS"],
+        }
+        discord = {
+            "token": raw["DISCORD_BOT_TOKEN"],
+            "api_base_url": raw["DISCORD_API_BASE_URL"],
+            "gateway_url": raw["DISCORD_GATEWAY_URL"],
+            "admin_ids": raw["DISCORD_ADMIN_IDS"],
+        }
+        settings = _validated(
+            cls,
+            data_dir=raw["DATA_DIR"],
+            log_level=raw["LOG_LEVEL"],
+            reminder_grace_minutes=raw["REMINDER_GRACE_MINUTES"],
         )
+        groups: dict[str, Any] = {}
+        for name, model, values in (
+            ("telegram", TelegramSettings, telegram),
+            ("discord", DiscordSettings, discord),
+        ):
+            enabled = bool(values["token"].strip())
+            # Without a token the group is off, but its other values are still checked.
+            values = values if enabled else {**values, "token": _PLACEHOLDERS[name]}
+            group = _validated(model, **values)
+            groups[name] = group if enabled else None
+        if not any(groups.values()):
+            raise SettingsError(NO_FRONT_END)
+        return settings.model_copy(update=groups)
 
 
-def _token(raw: str) -> str:
-    token = raw.strip()
-    if not token:
-        raise SettingsError(f"TELEGRAM_BOT_TOKEN is not set. {TOKEN_HELP}")
-    if not TOKEN_PATTERN.match(token):
-        raise SettingsError(
-            f"TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then at least "
-            f"20 letters, digits, _ or -). {TOKEN_HELP}"
+# Stand-in tokens that pass validation, to check a disabled group's other variables.
+_PLACEHOLDERS = {
+    "telegram": "000:placeholder-placeholder-placeholder",
+    "discord": "placeholder.placeholder.placeholder-placeholder-placeholder",
+}
+
+
+class _Environment(BaseSettings):
+    """Every variable as raw text: the init values (the environment) win over ``.env``."""
+
+    model_config = SettingsConfigDict(case_sensitive=True, extra="ignore", frozen=True)
+
+    DATA_DIR: str = ""
+    LOG_LEVEL: str = ""
+    REMINDER_GRACE_MINUTES: str = ""
+    TELEGRAM_BOT_TOKEN: str = ""
+    TELEGRAM_API_BASE_URL: str = ""
+    ADMIN_IDS: str = ""
+    DISCORD_BOT_TOKEN: str = ""
+    DISCORD_API_BASE_URL: str = ""
+    DISCORD_GATEWAY_URL: str = ""
+    DISCORD_ADMIN_IDS: str = ""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment is passed in as init values (so a test can give its own mapping);
+        # they take precedence over the .env file.
+        return (init_settings, dotenv_settings)
+
+    @classmethod
+    def read(cls, environ: Mapping[str, str] | None, env_file: Path | None) -> dict[str, str]:
+        """The raw value of every variable in VARIABLES ("" when unset)."""
+        source = os.environ if environ is None else environ
+        given = {name: source[name] for name in VARIABLES if name in source}
+        found = (
+            cls(_env_file=env_file, **given)  # type: ignore[call-arg]
+            if env_file is not None and env_file.is_file()
+            else cls(_env_file=None, **given)  # type: ignore[call-arg]
         )
-    return token
+        return {name: getattr(found, name) for name in VARIABLES}
 
 
-def _base_url(raw: str) -> str | None:
-    url = raw.strip()
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def _validated(model: type[Model], **values: Any) -> Model:
+    """Build ``model`` from ``values``; turn the first problem into a SettingsError."""
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        cause = (error.get("ctx") or {}).get("error")
+        raise SettingsError(str(cause) if cause else error["msg"]) from None
+
+
+def _reveal(value: Any) -> str:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    return value if isinstance(value, str) else ""
+
+
+def _url(
+    value: Any, variable: str, example: str, schemes: tuple[str, ...] = ("http", "https")
+) -> str | None:
+    url = value.strip() if isinstance(value, str) else ""
     if not url:
         return None
-    if not re.match(r"^https?://[^\s/]+", url):
-        raise SettingsError(
-            "TELEGRAM_API_BASE_URL must be an http(s) URL such as http://127.0.0.1:8081/bot"
-        )
+    if not re.match(rf"^(?:{'|'.join(schemes)})://[^\s/]+", url):
+        kind = "a ws(s)" if "ws" in schemes else "an http(s)"
+        raise ValueError(f"{variable} must be {kind} URL such as {example}")
     return url
 
 
-def _log_level(raw: str) -> str:
-    level = raw.strip().upper() or "INFO"
-    if level not in LOG_LEVELS:
-        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
-    return level
-
-
-def _admin_ids(raw: str) -> frozenset[int]:
-    parts = [part for part in re.split(r"[,\s]+", raw.strip()) if part]
+def _ids(value: Any, variable: str, what: str) -> frozenset[int]:
+    if not isinstance(value, str):
+        return frozenset(value)
+    parts = [part for part in re.split(r"[,\s]+", value.strip()) if part]
     try:
         return frozenset(int(part) for part in parts)
     except ValueError:
-        raise SettingsError(
-            "ADMIN_IDS must be Telegram user ids separated by commas, like 12345,67890"
+        raise ValueError(
+            f"{variable} must be {what} separated by commas, like 12345,67890"
         ) from None
-
-
-def _minutes(raw: str) -> int:
-    text = raw.strip() or "30"
-    if not text.isdigit() or not 0 <= int(text) <= 24 * 60:
-        raise SettingsError("REMINDER_GRACE_MINUTES must be a whole number from 0 to 1440")
-    return int(text)

@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest_asyncio
+from pydantic import SecretStr
 from telegram.ext import Application
 
-from bot.settings import Secret, Settings
-from handlers.telegram.app import build_application, running
+from bot.settings import Settings, TelegramSettings
 from handlers.telegram.simulator import BotApiSimulator, SentMessage, SimChat, SimUser
 from tests.fakeapi.server import FakeBotApiServer
-from tests.harness import POLL_TIMEOUT_SECONDS, barrier, fake_api, watching
+from tests.harness import barrier, coach_running, fake_api
 
 __all__ = ["Coach", "FakeClock", "coach", "fake_api"]
 
@@ -72,19 +72,20 @@ class Coach:
 def settings_for(server: FakeBotApiServer, data_dir: Path) -> Settings:
     """Settings that point the bot at the fake server and a private data folder."""
     return Settings(
-        token=Secret(server.token),
-        api_base_url=server.base_url,
         data_dir=data_dir,
-        admin_ids=frozenset({ADMIN_ID}),
+        telegram=TelegramSettings(
+            token=SecretStr(server.token),
+            api_base_url=server.base_url,
+            admin_ids=frozenset({ADMIN_ID}),
+        ),
     )
 
 
 @pytest_asyncio.fixture
 async def coach(fake_api: FakeBotApiServer, tmp_path: Path) -> AsyncIterator[Coach]:
-    """The real bot, polling the fake server, with its data in a temporary folder."""
+    """The real bot on an open core, polling the fake server, its data in a temporary folder."""
     data_dir = tmp_path / "data"
     clock = FakeClock()
-    app = build_application(settings_for(fake_api, data_dir), clock=clock)
-    with watching(fake_api.sim, app):
-        async with running(app, poll_timeout=POLL_TIMEOUT_SECONDS):
-            yield Coach(app, fake_api, data_dir, clock)
+    settings = settings_for(fake_api, data_dir)
+    async with coach_running(settings, clock=clock, sim=fake_api.sim) as app:
+        yield Coach(app, fake_api, data_dir, clock)

@@ -34,13 +34,17 @@ purpose clears `fake_api.spec_violations`.
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager, nullcontext
+from datetime import datetime
 
 import pytest_asyncio
 from telegram.ext import Application, ApplicationBuilder
 
-from handlers.telegram.app import running
+from bot.core import Core, serving
+from bot.settings import Settings
+from bot.slot_scheduler import utc_now
+from handlers.telegram.app import TelegramFrontEnd, running
 from handlers.telegram.simulator import BotApiSimulator, SentMessage, SimChat, SimUser
 from handlers.telegram.simulator.request import SimulatorRequest
 from handlers.telegram.update_processor import ChatOrderedUpdateProcessor
@@ -71,6 +75,26 @@ async def running_application(
     """Initialize, start and poll `app` as `run_polling` would; stop it cleanly on exit."""
     async with running(app, poll_timeout=poll_timeout):
         yield app
+
+
+@asynccontextmanager
+async def coach_running(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    sim: BotApiSimulator | None = None,
+    poll_timeout: int = POLL_TIMEOUT_SECONDS,
+) -> AsyncIterator[Application]:
+    """Open the core on `settings` and run the Telegram front end on it, as `python -m bot`
+    does; yield its Application. With `sim`, `barrier(sim)` also waits for its updates.
+
+    `clock` (aware UTC) drives the reminders; `poll_timeout` is the long poll's wait, seconds.
+    """
+    async with Core.open(settings, clock=clock) as core:
+        front_end = TelegramFrontEnd(core, poll_timeout=poll_timeout)
+        with watching(sim, front_end.app) if sim is not None else nullcontext():
+            async with serving(core, [front_end]):
+                yield front_end.app
 
 
 def application_builder(server: FakeBotApiServer) -> ApplicationBuilder:

@@ -1,14 +1,19 @@
-"""The composition root: build the telegram Application with its services and handlers."""
+"""The Telegram front end: an Application built on an open core, run in our own event loop.
+
+``TelegramFrontEnd`` is the core's :class:`bot.core.FrontEnd` for Telegram: ``connected()``
+initializes the Application (``getMe`` proves the token), sets the command menus and yields the
+nudge sender; ``serving()`` polls and handles updates until its block exits. PTB's
+``run_polling`` is not used: the entry point (``bot/__main__.py``) owns the loop and the
+signals.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
-import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import (
@@ -22,31 +27,28 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot.answers import QuestionIndex
-from bot.guide import Guide, load_guide
+from bot.core import Core, FrontEndError
 from bot.logs import chat_type, update_kind
-from bot.reminders import ReminderService
-from bot.services import Services
-from bot.settings import Settings
-from bot.slot_scheduler import utc_now
+from bot.reminders import NudgeSender
+from bot.settings import TelegramSettings
 from handlers.telegram import register_all
 from handlers.telegram.coach_bot import CoachBot
-from handlers.telegram.common import SERVICES_KEY
 from handlers.telegram.context import COACH_CONTEXT_TYPES, install_services
 from handlers.telegram.delivery import nudge_sender
 from handlers.telegram.menus import DESCRIPTION, SHORT_DESCRIPTION, bot_commands
 from handlers.telegram.rate_limits import GroupWindowRateLimiter
 from handlers.telegram.update_processor import ChatOrderedUpdateProcessor
-from storage.async_repository import AsyncRepository
 
 log = logging.getLogger(__name__)
 
+PLATFORM = "telegram"
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 # PTB 22 reads this when it builds a RetryAfter (and warns unless it is on): with it on,
 # RetryAfter.retry_after is a timedelta, as it will be in PTB's next major version.
 PTB_TIMEDELTA = "PTB_TIMEDELTA"
 # Each 429 is retried here only, after Telegram's retry_after: 1 attempt + this many.
 RATE_LIMIT_RETRIES = 3
+POLL_TIMEOUT_SECONDS = 10  # a long poll's wait for updates
 
 
 class CoachApplication(Application):
@@ -70,23 +72,24 @@ class CoachApplication(Application):
 
 
 def build_application(
-    settings: Settings,
+    core: Core,
+    settings: TelegramSettings | None = None,
     *,
-    guide: Guide | None = None,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
     rate_limiter: bool = True,
-    clock: Callable[[], datetime] = utc_now,
     concurrent: bool = True,
 ) -> Application:
-    """Wire settings, services and handlers into a ready-to-run Application.
+    """Wire the open ``core`` and the handlers into an Application (not yet initialized).
 
-    ``clock`` (aware UTC) drives the reminder schedule; tests pass one that they can move.
-    With ``concurrent`` (the default) chats are served side by side, each chat's updates in
-    order; without it, one update at a time (the library's default, kept for comparison).
+    ``settings`` defaults to the core's Telegram group. With ``concurrent`` (the default)
+    chats are served side by side, each chat's updates in order; without it, one update at a
+    time (the library's default, kept for comparison).
     """
+    settings = settings or core.settings.telegram
+    if settings is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not configured")
     os.environ[PTB_TIMEDELTA] = "true"  # before the first TelegramError is built
-    guide = guide or load_guide()
     limiter = None
     if rate_limiter:
         # One send every 1/29.5 s: PTB's default (30 per second) lets bursts of 30 through,
@@ -96,7 +99,7 @@ def build_application(
             overall_max_rate=1, overall_time_period=1 / 29.5, max_retries=RATE_LIMIT_RETRIES
         )
     bot = CoachBot(
-        settings.token.reveal(),
+        settings.token.get_secret_value(),
         base_url=settings.api_base_url or TELEGRAM_BASE_URL,
         defaults=Defaults(
             parse_mode=ParseMode.HTML,
@@ -111,25 +114,105 @@ def build_application(
         .application_class(CoachApplication)
         .bot(bot)
         .context_types(COACH_CONTEXT_TYPES)
-        .post_init(_on_startup)
-        .post_stop(_on_stop)
-        .post_shutdown(_on_shutdown)
     )
     if concurrent:
         builder = builder.concurrent_updates(ChatOrderedUpdateProcessor())
     app = builder.build()
-    install_services(app, Services(settings, guide, QuestionIndex(guide), clock=clock))
-    register_all(app, guide)
+    install_services(app, core)
+    register_all(app, core.guide)
     return app
+
+
+class TelegramFrontEnd:
+    """The Telegram front end on an open core (see :class:`bot.core.FrontEnd`).
+
+    ``poll_timeout`` is the long poll's wait in seconds; the other options go to
+    :func:`build_application`.
+    """
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        core: Core,
+        settings: TelegramSettings | None = None,
+        *,
+        request: BaseRequest | None = None,
+        updates_request: BaseRequest | None = None,
+        rate_limiter: bool = True,
+        concurrent: bool = True,
+        poll_timeout: int = POLL_TIMEOUT_SECONDS,
+    ) -> None:
+        self._core = core
+        self._poll_timeout = poll_timeout
+        self.app = build_application(
+            core,
+            settings,
+            request=request,
+            updates_request=updates_request,
+            rate_limiter=rate_limiter,
+            concurrent=concurrent,
+        )
+
+    @asynccontextmanager
+    async def connected(self) -> AsyncIterator[NudgeSender]:
+        """Initialize (getMe proves the token), set the menus, yield the nudge sender.
+
+        Raise FrontEndError (exit status 2) when Telegram rejects the token, (1) when the Bot
+        API cannot be reached. On exit, shut the Application down (its HTTP clients close).
+        """
+        app = self.app
+        try:
+            await app.initialize()
+        except BaseException as exc:
+            await app.bot.shutdown()  # a failed initialize leaves the HTTP clients open
+            if isinstance(exc, InvalidToken):
+                raise FrontEndError(
+                    "Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather.", 2
+                ) from None
+            if isinstance(exc, NetworkError):
+                raise FrontEndError(
+                    f"cannot reach the Bot API ({exc.message}); check the network or "
+                    "TELEGRAM_API_BASE_URL.",
+                    1,
+                ) from None
+            raise
+        try:
+            await _set_menus(app, self._core)
+            log.info("connected to Telegram as @%s", app.bot.username)
+            yield nudge_sender(app.bot, self._core.guide)
+        finally:
+            await app.shutdown()
+
+    @asynccontextmanager
+    async def serving(self) -> AsyncIterator[None]:
+        """Poll and handle updates until the block exits; then stop polling and finish the
+        updates already fetched."""
+        app = self.app
+        assert app.updater is not None
+        await app.updater.start_polling(
+            poll_interval=0,
+            timeout=self._poll_timeout,
+            allowed_updates=Update.ALL_TYPES,
+            drop_pending_updates=False,
+        )
+        try:
+            await app.start()
+            yield
+        finally:
+            if app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
 
 
 @asynccontextmanager
 async def running(
     app: Application,
     *,
-    poll_timeout: int = 10,
+    poll_timeout: int = POLL_TIMEOUT_SECONDS,
 ) -> AsyncIterator[Application]:
-    """Run ``app`` inside an existing event loop, in the order ``run_polling`` uses."""
+    """Run any ``app`` (tests' small bots) in an existing loop, in ``run_polling``'s order."""
     await app.initialize()
     try:
         if app.post_init is not None:
@@ -150,19 +233,19 @@ async def running(
             await app.post_shutdown(app)
 
 
-async def _on_startup(app: Application) -> None:
-    found: Services = app.bot_data[SERVICES_KEY]
+async def _set_menus(app: Application, core: Core) -> None:
+    """Set the command menus and descriptions; a refusal is logged, never fatal."""
     calls: list[tuple[str, Any]] = [
         (
             "private commands",
             app.bot.set_my_commands(
-                bot_commands(found.guide, group=False), scope=BotCommandScopeAllPrivateChats()
+                bot_commands(core.guide, group=False), scope=BotCommandScopeAllPrivateChats()
             ),
         ),
         (
             "group commands",
             app.bot.set_my_commands(
-                bot_commands(found.guide, group=True), scope=BotCommandScopeAllGroupChats()
+                bot_commands(core.guide, group=True), scope=BotCommandScopeAllGroupChats()
             ),
         ),
         ("description", app.bot.set_my_description(DESCRIPTION)),
@@ -173,57 +256,3 @@ async def _on_startup(app: Application) -> None:
             await call
         except TelegramError as exc:
             log.warning("could not set the bot's %s: %s", what, exc)
-    repository = await AsyncRepository.open(found.settings.data_dir)
-    service = ReminderService(
-        repository,
-        dict(found.guide.actions_by_step()),
-        found.guide.group_prompts,
-        grace=timedelta(minutes=found.settings.reminder_grace_minutes),
-        clock=found.clock,
-    )
-    await service.start(nudge_sender(app.bot, found.guide))
-    found.reminders = service
-    found.repository = repository
-    log.info("started as @%s", app.bot.username)
-
-
-async def _on_stop(app: Application) -> None:
-    """Stop firing nudges while the bot can still finish the sends in flight."""
-    found: Services = app.bot_data[SERVICES_KEY]
-    if found.reminders is not None:
-        await found.reminders.stop()
-        found.reminders = None
-
-
-async def _on_shutdown(app: Application) -> None:
-    found: Services = app.bot_data[SERVICES_KEY]
-    await _on_stop(app)  # post_stop does not run when start-up failed half-way
-    if found.repository is not None:
-        await found.repository.close()
-        found.repository = None
-    log.info("stopped")
-
-
-def run_polling(settings: Settings) -> int:
-    """Run the bot with long polling until SIGINT or SIGTERM; return the exit status.
-
-    2 when Telegram rejects the token, 1 when the Bot API cannot be reached, else 0.
-    """
-    app = build_application(settings)
-    try:
-        # run_polling handles SIGINT/SIGTERM: it stops polling, finishes shutdown and returns.
-        app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
-    except InvalidToken:
-        print(
-            "error: Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather.",
-            file=sys.stderr,
-        )
-        return 2
-    except NetworkError as exc:
-        print(
-            f"error: cannot reach the Bot API ({exc.message}); check the network or "
-            "TELEGRAM_API_BASE_URL.",
-            file=sys.stderr,
-        )
-        return 1
-    return 0

@@ -13,8 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from bot.settings import Secret, Settings
-from handlers.telegram.app import build_application, running
+from pydantic import SecretStr
+
+from bot.core import Core, serving
+from bot.settings import Settings, TelegramSettings
+from handlers.telegram.app import TelegramFrontEnd
 from handlers.telegram.simulator import BotApiSimulator, SentMessage, SimChat, SimUser
 from handlers.telegram.simulator.request import SimulatorRequest
 
@@ -92,31 +95,48 @@ class ConsoleChat:
 
 
 async def chat_session(read_line: Callable[[], str | None], out: TextIO, data_dir: Path) -> None:
-    """Run the bot in-process and relay lines until /quit or end of input."""
+    """Open the core on ``data_dir``, run the Telegram front end on it against the
+    in-process simulator, and relay lines until /quit or end of input."""
     sim = BotApiSimulator()
-    settings = Settings(token=Secret(CONSOLE_TOKEN), data_dir=data_dir, log_level="WARNING")
-    app = build_application(
-        settings,
-        request=SimulatorRequest(sim),
-        updates_request=SimulatorRequest(sim),
-        rate_limiter=False,
+    settings = Settings(
+        data_dir=data_dir,
+        log_level="WARNING",
+        telegram=TelegramSettings(token=SecretStr(CONSOLE_TOKEN)),
     )
     console = ConsoleChat(sim, out)
     loop = asyncio.get_running_loop()
-    async with running(app, poll_timeout=1):
-        print(
-            "MedCoder Coach console chat. Type a question or a command, a number to press "
-            "a button, /quit to leave.",
-            file=out,
-            flush=True,
+    async with Core.open(settings) as core:
+        front_end = TelegramFrontEnd(
+            core,
+            request=SimulatorRequest(sim),
+            updates_request=SimulatorRequest(sim),
+            rate_limiter=False,
+            poll_timeout=1,
         )
-        await console.handle_line("/start")
-        while True:
-            line = await loop.run_in_executor(None, read_line)
-            if line is None or line.strip().lower() in QUIT:
-                break
-            await console.handle_line(line)
+        async with serving(core, [front_end]):
+            await _relay(console, loop, read_line, out)
     print("Bye!", file=out, flush=True)
+
+
+async def _relay(
+    console: ConsoleChat,
+    loop: asyncio.AbstractEventLoop,
+    read_line: Callable[[], str | None],
+    out: TextIO,
+) -> None:
+    """Greet, send /start, then pass each typed line to the bot until /quit or end of input."""
+    print(
+        "MedCoder Coach console chat. Type a question or a command, a number to press "
+        "a button, /quit to leave.",
+        file=out,
+        flush=True,
+    )
+    await console.handle_line("/start")
+    while True:
+        line = await loop.run_in_executor(None, read_line)
+        if line is None or line.strip().lower() in QUIT:
+            break
+        await console.handle_line(line)
 
 
 def _read_stdin() -> str | None:

@@ -10,21 +10,18 @@ import os
 import sys
 from datetime import UTC, datetime, timedelta
 
-from telegram import Update
-
+from bot.__main__ import run
 from bot.logs import configure_logging
 from bot.settings import Settings
-from handlers.telegram.app import build_application
 
 
 def main() -> int:
-    """Start the bot like ``python -m bot`` does, with the shifted clock."""
+    """Start the bot like ``python -m bot`` does (same core, front ends and signals), with
+    the clock shifted by BOT_CLOCK_SHIFT_SECONDS (seconds, may be fractional)."""
     shift = timedelta(seconds=float(os.environ["BOT_CLOCK_SHIFT_SECONDS"]))
     settings = Settings.from_env(env_file=None)
-    configure_logging(settings.log_level, settings.token.reveal())
-    app = build_application(settings, clock=lambda: datetime.now(UTC) + shift)
-    app.run_polling(allowed_updates=Update.ALL_TYPES)
-    return 0
+    configure_logging(settings.log_level, settings.secrets())
+    return run(settings, clock=lambda: datetime.now(UTC) + shift)
 
 
 if __name__ == "__main__":

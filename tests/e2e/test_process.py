@@ -1,4 +1,5 @@
-"""The real process: start-up errors, a clean SIGTERM exit, the console chat, a user's install."""
+"""The real process: start-up errors, a clean exit on SIGTERM or SIGINT, the console chat, a
+user's install."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from handlers.telegram.simulator import SimChat, SimUser
 from tests.fakeapi.server import FakeBotApiServer
 
@@ -20,7 +23,8 @@ ANN = SimUser(5001, "Ann", "ann")
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment without any bot setting, plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATA_DIR"))}
+    bot_settings = ("TELEGRAM_", "DISCORD_", "DATA_DIR", "ADMIN_IDS")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(bot_settings)}
     env.update(extra)
     return env
 
@@ -57,8 +61,22 @@ def test_malformed_token_is_refused(tmp_path: Path) -> None:
     assert "not-a-token" not in result.stderr
 
 
-async def test_bot_process_answers_then_stops_cleanly_on_sigterm(
-    fake_api: FakeBotApiServer, tmp_path: Path
+def test_only_a_discord_token_says_discord_is_not_available_yet(tmp_path: Path) -> None:
+    env = clean_env(
+        DISCORD_BOT_TOKEN="MTIzNDU2Nzg5MDEyMzQ1Njc4.GfakeX.discord-bot-token-for-the-tests",
+        DATA_DIR=str(tmp_path / "data"),
+    )
+    result = run_bot(tmp_path, env)
+    assert result.returncode == 2
+    assert "Discord front end is not available yet" in result.stderr
+    assert "discord-bot-token-for-the-tests" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "data").exists()  # stopped before opening anything
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+async def test_bot_process_answers_then_stops_cleanly_on_a_signal(
+    fake_api: FakeBotApiServer, tmp_path: Path, stop: signal.Signals
 ) -> None:
     env = clean_env(
         TELEGRAM_BOT_TOKEN=fake_api.token,
@@ -80,7 +98,7 @@ async def test_bot_process_answers_then_stops_cleanly_on_sigterm(
         fake_api.sim.send_text(chat, ANN, "/salary")
         reply = await fake_api.sim.next_message(chat.id, timeout=30)
         assert "$50,250" in reply.plain_text
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(stop)
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=10)
     finally:
         if process.returncode is None:
@@ -88,7 +106,8 @@ async def test_bot_process_answers_then_stops_cleanly_on_sigterm(
             await process.wait()
     assert process.returncode == 0
     log = stderr.decode()
-    assert "stopped" in log
+    assert f"{stop.name} received: stopping" in log
+    assert "stopped" in log and "Traceback" not in log
     assert fake_api.token not in log
     assert fake_api.token.split(":")[1] not in log
 
@@ -180,3 +199,22 @@ def test_unreachable_bot_api_is_one_clear_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "cannot reach the Bot API" in result.stderr
     assert "AAHfakeTokenForTests" not in result.stderr
+
+
+async def test_rejected_token_is_one_clear_line_and_exit_2(
+    fake_api: FakeBotApiServer, tmp_path: Path
+) -> None:
+    wrong = "123456789:AAHwrongTokenForTests_abcdefghijklmno"
+    env = clean_env(
+        TELEGRAM_BOT_TOKEN=wrong,
+        TELEGRAM_API_BASE_URL=fake_api.base_url,
+        DATA_DIR=str(tmp_path / "data"),
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 2
+    assert stderr.decode().strip() == (
+        "error: Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather."
+    )

@@ -9,12 +9,11 @@ from pathlib import Path
 
 from telegram.ext import Application
 
-from handlers.telegram.app import build_application, running
 from handlers.telegram.common import SERVICES_KEY
 from handlers.telegram.simulator import SimChat, SimUser
 from tests.conftest import FakeClock, settings_for
 from tests.fakeapi.server import FakeBotApiServer
-from tests.harness import POLL_TIMEOUT_SECONDS, barrier
+from tests.harness import barrier, coach_running
 
 ANN = SimUser(7001, "Ann", "ann")
 CHAT = SimChat.private(ANN)
@@ -24,8 +23,7 @@ CHAT = SimChat.private(ANN)
 async def bot_run(
     server: FakeBotApiServer, data_dir: Path, clock: FakeClock
 ) -> AsyncIterator[Application]:
-    app = build_application(settings_for(server, data_dir), clock=clock)
-    async with running(app, poll_timeout=POLL_TIMEOUT_SECONDS):
+    async with coach_running(settings_for(server, data_dir), clock=clock, sim=server.sim) as app:
         yield app
 
 

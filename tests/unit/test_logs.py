@@ -33,3 +33,17 @@ def test_update_kind_names_the_part_that_is_set() -> None:
 
     assert update_kind(FakeUpdate()) == "callback_query"
     assert update_kind(object()) == "other"
+
+
+def test_every_configured_token_is_redacted() -> None:
+    discord = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GfakeX.discord-bot-token-for-the-tests"
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactingFilter([TOKEN, discord, ""]))
+    logger = logging.getLogger("test.redaction.all")
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.warning("telegram %s and discord %s", TOKEN, discord)
+    output = stream.getvalue()
+    assert TOKEN not in output and discord not in output
+    assert output.count("[REDACTED]") == 2
