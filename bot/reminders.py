@@ -2,8 +2,8 @@
 
 Storage is the truth: every change is durable before a method returns, and the engine
 (:class:`bot.slot_scheduler.SlotScheduler`: one APScheduler cron job per slot, the delivery
-ledger in front) is rebuilt from storage at start-up. The front end (Telegram) gives a
-``NudgeSender`` that raises the errors of ``bot.delivery_errors``.
+ledger in front) is rebuilt from storage at start-up. Each front end gives a ``NudgeSender``
+(by platform name) that raises the errors of ``bot.delivery_errors``.
 
 Retries: a send the outbox reports failed with a ``TransientError`` (5xx, timeout, network)
 is retried by the engine every minute while the occurrence is within the grace; a
@@ -39,6 +39,8 @@ SNOOZE = timedelta(hours=1)
 RETRY = timedelta(minutes=1)
 PROFILE_LOCKS = 64
 MAX_PAUSE_DAYS = 365
+# Stored reminders carry no platform yet: every nudge goes through this platform's sender.
+NUDGE_PLATFORM = "telegram"
 
 
 class LimitReached(Exception):
@@ -96,7 +98,7 @@ class ReminderService:
         self._clock = clock
         self._paused_until: dict[int, datetime] = {}
         self._moved_to: dict[int, int] = {}  # upgraded group -> its supergroup
-        self._sender: NudgeSender | None = None
+        self._senders: dict[str, NudgeSender] = {}
         self._outbox = Outbox(
             self._deliver,
             concurrency=concurrency,
@@ -121,9 +123,15 @@ class ReminderService:
         """The APScheduler engine that fires nudges and snoozes (read it; change via this)."""
         return self._dispatcher
 
-    async def start(self, sender: NudgeSender) -> None:
-        """Rebuild the schedule from storage and start delivering."""
-        self._sender = sender
+    async def start(self, senders: Mapping[str, NudgeSender]) -> None:
+        """Rebuild the schedule from storage and start delivering through ``senders``.
+
+        ``senders`` maps a platform name to the sender of its front end; until reminders
+        record their platform, every nudge goes to the ``NUDGE_PLATFORM`` sender.
+        """
+        if NUDGE_PLATFORM not in senders:
+            raise ValueError(f"no nudge sender for {NUDGE_PLATFORM}")
+        self._senders = dict(senders)
         profiles, reminders = await self._repo.load_schedule()
         moved = {p.chat_id: p.moved_to for p in profiles if p.moved_to is not None}
         half_done = [p for p in profiles if p.moved_to is not None and not _is_tombstone(p)]
@@ -481,7 +489,8 @@ class ReminderService:
         return until is not None and occurrence < until
 
     async def _deliver(self, job: Job) -> None:
-        if self._sender is None:
+        sender = self._senders.get(NUDGE_PLATFORM)
+        if sender is None:
             raise RuntimeError("reminder service is not started")
         chat_id = self.current_chat(job.chat_id)
         profile = await self.profile(chat_id)
@@ -502,11 +511,11 @@ class ReminderService:
             chat_id, profile.is_group, profile.step, text, job.kind == "snooze", thread_id
         )
         try:
-            await self._sender(nudge)
+            await sender(nudge)
         except ChatMoved as moved:
             await self.move_chat(chat_id, moved.new_chat_id)
             chat_id = moved.new_chat_id
-            await self._sender(replace(nudge, chat_id=chat_id))
+            await sender(replace(nudge, chat_id=chat_id))
         # The counter only rotates texts; the occurrence itself is recorded in _on_sent.
         await self._update_profile(chat_id, lambda p: replace(p, nudge_counter=counter))
 

@@ -17,8 +17,8 @@ from telegram.error import (
 from bot import delivery_errors
 from bot.guide import Guide
 from bot.reminders import Nudge, NudgeSender
-from handlers.telegram import reminder_views
-from handlers.telegram.common import keyboard
+from bot.screens.reminders import nudge as nudge_screen
+from handlers.telegram.render import html, keyboard
 
 UNREACHABLE_HINTS = ("chat not found", "user is deactivated", "bot was kicked", "not a member")
 TOPIC_GONE_HINTS = ("message thread not found", "topic_deleted", "topic_closed")
@@ -28,13 +28,13 @@ def nudge_sender(bot: Bot, guide: Guide) -> NudgeSender:
     """A NudgeSender that renders a nudge and sends it with its buttons."""
 
     async def send(nudge: Nudge) -> None:
-        view = reminder_views.nudge(guide, nudge)
-        markup = keyboard(view.buttons)
+        reply = nudge_screen(guide, nudge)
+        text, markup = html(reply), keyboard(reply.buttons)
         try:
             try:
                 await bot.send_message(
                     nudge.chat_id,
-                    view.text,
+                    text,
                     reply_markup=markup,
                     message_thread_id=nudge.thread_id,
                 )
@@ -42,7 +42,7 @@ def nudge_sender(bot: Bot, guide: Guide) -> NudgeSender:
                 if nudge.thread_id is None or not _says(exc, TOPIC_GONE_HINTS):
                     raise
                 # The topic was deleted or closed: the group still gets its nudge.
-                await bot.send_message(nudge.chat_id, view.text, reply_markup=markup)
+                await bot.send_message(nudge.chat_id, text, reply_markup=markup)
         except ChatMigrated as exc:
             raise delivery_errors.ChatMoved(exc.new_chat_id) from exc
         except RetryAfter as exc:

@@ -1,26 +1,23 @@
-"""The one rule for changing a group's state: only its admins may (anyone in a private chat)."""
+"""Who may change a group's state, as Telegram tells it: its admins (anyone in a private chat).
+
+The rule itself is the core's (``bot.use_cases``: a use case refuses an Actor whose
+``may_manage`` is False); this module only fills ``may_manage`` in, via getChatMember.
+"""
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable, Coroutine
-from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from handlers.telegram.common import answer, is_group, reply
-from handlers.telegram.views import View
+from handlers.telegram.common import is_group
 
 log = logging.getLogger(__name__)
 
 ADMIN_STATUSES = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
-REFUSAL = "Sorry, only this group's admins can change its study reminders and progress."
-
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
 async def may_manage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -39,24 +36,3 @@ async def may_manage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
         log.info("could not check whether a user is an admin: %s", exc)
         return False
     return member.status in ADMIN_STATUSES
-
-
-def group_admins_only(handler: Handler) -> Handler:
-    """Let a group's admins (and anyone in a private chat) through; refuse others politely."""
-
-    @functools.wraps(handler)
-    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if await may_manage(update, context):
-            await handler(update, context)
-        else:
-            await refuse(update, context)
-
-    return guarded
-
-
-async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Tell a group member politely that only admins change the group's state."""
-    if update.callback_query is not None:
-        await answer(update.callback_query, REFUSAL, show_alert=True)
-    else:
-        await reply(update, context, View(REFUSAL))

@@ -7,12 +7,10 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import Application, ChatMemberHandler, ContextTypes, MessageHandler, filters
 
-from handlers.telegram.common import is_group, reply
-from handlers.telegram.reminder_context import reminder_service
-from handlers.telegram.views import View
+from handlers.telegram.common import is_group
+from handlers.telegram.reminder_context import show, use_cases
 
 GONE = (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
-BACK_ON_BUTTON = "back:on"
 
 
 async def my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -20,24 +18,15 @@ async def my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     change = update.my_chat_member
     if change is None:
         return
-    service = reminder_service(context)
     chat_id = change.chat.id
     if change.new_chat_member.status in GONE:
-        await service.chat_unreachable(chat_id)
+        await use_cases(context).bot_removed(chat_id)
         return
-    came_back = change.old_chat_member.status in GONE
-    if not (came_back and is_group(update) and await service.is_blocked(chat_id)):
+    if change.old_chat_member.status not in GONE:
         return
-    waiting = sum(1 for item in await service.list(chat_id) if not item.reminder.active)
-    if waiting == 0:
-        return
-    plural = "s were" if waiting != 1 else " was"
-    text = (
-        f"👋 Thanks for adding me back! This group's {waiting} study reminder{plural} "
-        "switched off while I was away. Admins can turn them back on:"
-    )
-    buttons = ((("▶ Turn the reminders back on", BACK_ON_BUTTON),),)
-    await reply(update, context, View(text, buttons))
+    offer = await use_cases(context).bot_added_back(chat_id, is_group=is_group(update))
+    if offer is not None:
+        await show(update, context, offer)
 
 
 async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -51,7 +40,7 @@ async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         old_id, new_id = message.migrate_from_chat_id, message.chat.id
     else:
         return
-    await reminder_service(context).move_chat(old_id, new_id)
+    await use_cases(context).chat_moved(old_id, new_id)
 
 
 def register(app: Application) -> None:

@@ -1,30 +1,61 @@
-"""What reminder handlers look up for an update: the service, the chat's zone, the topic."""
+"""What reminder handlers need from an update: the use cases, the Actor, and showing a Reply."""
 
 from __future__ import annotations
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.actor import Actor
 from bot.reminders import ReminderService
-from handlers.telegram.common import services
+from bot.replies import Reply
+from bot.use_cases.reminders import ReminderUseCases, needs_manager
+from handlers.telegram.common import actor, answer, edit, is_group, reply, services
+from handlers.telegram.group_admins import may_manage
+
+# user_data key: /remind asked for a time, so the chat's next plain text may be one.
+AWAITING_TIME = "remind_awaiting_time"
 
 
 def reminder_service(context: ContextTypes.DEFAULT_TYPE) -> ReminderService:
-    """The reminder service (always present once the application has started)."""
-    found = services(context).reminders
-    if found is None:
-        raise RuntimeError("reminders are not running")
-    return found
+    """The core's reminder service."""
+    return services(context).reminders
 
 
-async def chat_zone(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> str | None:
-    """The time zone the chat chose, if any."""
-    return (await reminder_service(context).profile(chat_id)).tz
+def use_cases(context: ContextTypes.DEFAULT_TYPE) -> ReminderUseCases:
+    """The reminder and progress use cases over the core's service and guide."""
+    return ReminderUseCases(reminder_service(context), services(context).guide)
 
 
-def topic_of(update: Update) -> int | None:
-    """The forum topic the update happened in (a command, or a button on a bot message)."""
-    message = update.effective_message
-    if not isinstance(message, Message) or not message.is_topic_message:
-        return None
-    return message.message_thread_id
+async def actor_of(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, *, check_admin: bool
+) -> Actor | None:
+    """The Actor of a message or button press; None for an update that names no chat.
+
+    ``check_admin``: whether the use case needs ``may_manage``. Only then, and only in a
+    group, is Telegram asked (getChatMember); unasked, a group's ``may_manage`` is False.
+    """
+    if check_admin and is_group(update):
+        return actor(update, may_manage=await may_manage(update, context))
+    return actor(update)
+
+
+async def show(update: Update, context: ContextTypes.DEFAULT_TYPE, found: Reply) -> None:
+    """Show ``found``: in place of the pressed message if it says ``replace``, else as a new
+    message; then answer the button press (best effort, last) with its notice, if any."""
+    query = update.callback_query
+    if found.blocks:
+        if query is not None and found.replace:
+            await edit(update, found)
+        else:
+            await reply(update, context, found)
+    if query is not None:
+        await answer(query, found.notice, show_alert=found.alert)
+
+
+async def run_command(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str) -> None:
+    """Answer ``/name args`` through the reminder use cases and show the Reply."""
+    who = await actor_of(update, context, check_admin=needs_manager(name))
+    if who is None:
+        return
+    args = " ".join(context.args or ())
+    await show(update, context, await use_cases(context).command(who, name, args))

@@ -41,7 +41,7 @@ async def service(tmp_path: Path) -> AsyncIterator[ReminderService]:
 
 
 async def test_concurrent_profile_changes_are_all_kept(service: ReminderService) -> None:
-    await service.start(_ignore)
+    await service.start({"telegram": _ignore})
     await asyncio.gather(
         service.set_step(1, 3), service.record_study(1), service.pause(1, 2), service.snooze(1)
     )
@@ -52,7 +52,7 @@ async def test_concurrent_profile_changes_are_all_kept(service: ReminderService)
 
 
 async def test_limit_of_five_reminders(service: ReminderService) -> None:
-    await service.start(_ignore)
+    await service.start({"telegram": _ignore})
     for hour in range(5):
         await service.add(1, ReminderSpec(hour, 0, frozenset({0}), "UTC"))
     with pytest.raises(LimitReached):
@@ -71,7 +71,7 @@ async def test_nudges_rotate_and_record_the_occurrence(
         arrived.set()
 
     clock: Clock = service._clock  # type: ignore[assignment]
-    await service.start(record)
+    await service.start({"telegram": record})
     listed = await service.add(7, ReminderSpec(9, 0, frozenset(range(7)), "UTC"))
     assert listed.next_due == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     texts = []
@@ -95,7 +95,7 @@ async def test_unreachable_chat_is_deactivated(service: ReminderService) -> None
         gone.set()
         raise ChatUnreachable("blocked")
 
-    await service.start(blocked)
+    await service.start({"telegram": blocked})
     await service.add(9, ReminderSpec(9, 0, frozenset(range(7)), "UTC"))
     service._clock.now = START + timedelta(seconds=3)  # type: ignore[attr-defined]
     service.dispatcher.wake()
@@ -121,7 +121,8 @@ async def test_a_move_a_crash_cut_short_is_finished_at_start_up(tmp_path: Path) 
     await repository.add_reminder(Reminder("r1", OLD_GROUP, 9, 0, frozenset(range(7)), "UTC"))
     await repository.put_profile(ChatProfile(OLD_GROUP, is_group=True, moved_to=NEW_GROUP))
     try:
-        await service.start(_ignore)  # only the first step (the mark) reached the disk
+        # only the first step (the mark) reached the disk
+        await service.start({"telegram": _ignore})
         assert await service.list(OLD_GROUP) == []
         [moved] = await service.list(NEW_GROUP)
         assert moved.next_due == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -143,7 +144,7 @@ async def test_a_nudge_refused_because_the_group_moved_goes_to_the_new_id(
         sent.append(nudge)
         arrived.set()
 
-    await service.start(upgraded)
+    await service.start({"telegram": upgraded})
     await service.add(OLD_GROUP, ReminderSpec(9, 0, frozenset(range(7)), "UTC"), thread_id=None)
     service._clock.now = START + timedelta(seconds=3)  # type: ignore[attr-defined]
     service.dispatcher.wake()

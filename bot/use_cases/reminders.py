@@ -1,0 +1,286 @@
+"""Reminder and progress use cases: (actor, command + argument text | action) -> Reply.
+
+The group-admin rule lives here: every use case that changes a chat's shared state (its
+reminders, time zone, pause, progress) refuses an actor who may not manage the chat, and then
+changes nothing. Only the commands in MANAGING_COMMANDS and every reminder or progress action
+need that answer, so a front end may ask its platform (an admin check) for those alone.
+
+Instants the service returns are aware UTC; screens show them in the chat's zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.actions import (
+    Action,
+    AnswerNudge,
+    ConfirmStop,
+    ManageReminder,
+    MoveZone,
+    RemindFlow,
+    ResumeAfterBlock,
+    SetProgress,
+    Unknown,
+)
+from bot.actor import Actor
+from bot.guide import Guide
+from bot.numbers import parse_whole_number
+from bot.reminders import MAX_PAUSE_DAYS, LimitReached, ReminderService
+from bot.replies import Reply, text_reply
+from bot.schedule import (
+    ReminderSpec,
+    ScheduleInputError,
+    parse_remind_args,
+    parse_time,
+    parse_zone,
+)
+from bot.screens import reminders as screens
+
+# Commands that change the chat's state (so, in a group, only its managers may use them).
+MANAGING_COMMANDS = frozenset({"remind", "timezone", "pause", "resume", "stopreminders", "done"})
+# Every command these use cases answer.
+COMMANDS = frozenset({*MANAGING_COMMANDS, "reminders", "progress"})
+# The actions these use cases carry out; all of them change the chat's state.
+ACTIONS = (
+    RemindFlow,
+    ManageReminder,
+    ConfirmStop,
+    MoveZone,
+    ResumeAfterBlock,
+    SetProgress,
+    AnswerNudge,
+)
+
+
+def needs_manager(what: str | Action | Unknown) -> bool:
+    """Whether answering ``what`` (a command name or an action) depends on ``may_manage``."""
+    if isinstance(what, str):
+        return what in MANAGING_COMMANDS
+    return isinstance(what, ACTIONS)
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderUseCases:
+    """The reminder and progress use cases over one ReminderService and the guide."""
+
+    service: ReminderService
+    guide: Guide
+
+    # ----- commands -------------------------------------------------------------------
+
+    async def command(self, actor: Actor, name: str, args: str = "") -> Reply:
+        """Answer ``/name args``; ``args`` is the text after the command, maybe empty."""
+        handlers: dict[str, Callable[[Actor, str], Awaitable[Reply]]] = {
+            "remind": self.remind,
+            "reminders": self.list_reminders,
+            "timezone": self.timezone,
+            "pause": self.pause,
+            "resume": self.resume,
+            "stopreminders": self.stop_reminders,
+            "progress": self.progress,
+            "done": self.done,
+        }
+        handler = handlers.get(name)
+        if handler is None:
+            raise ValueError(f"not a reminder command: {name}")
+        if name in MANAGING_COMMANDS and not actor.may_manage:
+            return screens.refusal(button=False)
+        return await handler(actor, args.strip())
+
+    async def remind(self, actor: Actor, args: str) -> Reply:
+        """/remind: one line (``19:30 mon,wed,fri Area/City``) saves; none starts the buttons."""
+        if not actor.may_manage:
+            return screens.refusal(button=False)
+        if not args:
+            return screens.pick_time()
+        profile = await self.service.profile(actor.chat_id, is_group=actor.is_group)
+        try:
+            spec = parse_remind_args(args, profile.tz)
+        except ScheduleInputError as exc:
+            return text_reply(exc.message)
+        return await self._save(actor, spec, replace=False)
+
+    async def typed_time(self, actor: Actor, text: str) -> Reply:
+        """A time typed after /remind asked for one (local HH:MM): on to the days."""
+        if not actor.may_manage:
+            return screens.refusal(button=False)
+        try:
+            hour, minute = parse_time(text)
+        except ScheduleInputError as exc:
+            return screens.typed_time_error(exc.message)
+        return screens.pick_days(hour, minute)
+
+    async def list_reminders(self, actor: Actor, args: str = "") -> Reply:
+        """/reminders: every reminder, its next time in the chat's zone, its buttons."""
+        return await self._listing(actor, replace=False)
+
+    async def timezone(self, actor: Actor, args: str) -> Reply:
+        """/timezone: show the chat's zone, or set it (``Area/City``) and offer to move others."""
+        if not actor.may_manage:
+            return screens.refusal(button=False)
+        if not args:
+            return screens.zone_shown(await self._zone(actor))
+        try:
+            tz = parse_zone(args)
+        except ScheduleInputError as exc:
+            return text_reply(exc.message)
+        await self.service.set_timezone(actor.chat_id, tz, is_group=actor.is_group)
+        others = [
+            item for item in await self.service.list(actor.chat_id) if item.reminder.tz != tz
+        ]
+        return screens.zone_set(tz, others)
+
+    async def pause(self, actor: Actor, args: str) -> Reply:
+        """/pause N: pause every reminder N days (1..MAX_PAUSE_DAYS); /pause: until /resume."""
+        if not actor.may_manage:
+            return screens.refusal(button=False)
+        days: int | None = None
+        if args:
+            days = parse_whole_number(args.split()[0], 1, MAX_PAUSE_DAYS)
+            if days is None:
+                return screens.pause_usage(MAX_PAUSE_DAYS)
+        until = await self.service.pause(actor.chat_id, days)
+        return screens.paused(days, until, await self._zone(actor))
+
+    async def resume(self, actor: Actor, args: str = "") -> Reply:
+        """/resume: end a pause."""
+        if not actor.may_manage:
+            return screens.refusal(button=False)
+        return screens.resumed(await self.service.resume(actor.chat_id))
+
+    async def stop_reminders(self, actor: Actor, args: str = "") -> Reply:
+        """/stopreminders: ask before removing every reminder (nothing changes yet)."""
+        if not actor.may_manage:
+            return screens.refusal(button=False)
+        return screens.confirm_stop()
+
+    async def progress(self, actor: Actor, args: str = "") -> Reply:
+        """/progress: the step, streak and step buttons."""
+        return screens.progress(self.guide, await self.service.progress(actor.chat_id))
+
+    async def done(self, actor: Actor, args: str = "") -> Reply:
+        """/done: record today's study (the chat's local date)."""
+        if not actor.may_manage:
+            return screens.refusal(button=False)
+        found = await self.service.record_study(actor.chat_id)
+        return screens.well_done(found.streak)
+
+    # ----- buttons --------------------------------------------------------------------
+
+    async def press(self, actor: Actor, action: Action | Unknown) -> Reply:
+        """Carry out a reminder or progress button; stale data changes nothing."""
+        if not isinstance(action, ACTIONS):
+            return screens.stale()
+        if not actor.may_manage:
+            return screens.refusal(button=True)
+        match action:
+            case RemindFlow():
+                return await self._flow(actor, action)
+            case ManageReminder(op, reminder_id):
+                return await self._manage(actor, op, reminder_id)
+            case ConfirmStop(confirmed):
+                count = await self.service.remove_all(actor.chat_id) if confirmed else None
+                return screens.stopped(count)
+            case MoveZone(tz):
+                return await self._move_zone(actor, tz)
+            case ResumeAfterBlock():
+                return screens.back_on(await self.service.reactivate(actor.chat_id))
+            case SetProgress(step):
+                return await self._set_progress(actor, step)
+            case AnswerNudge(answer):
+                return await self._answer_nudge(actor, answer)
+
+    async def _flow(self, actor: Actor, action: RemindFlow) -> Reply:
+        hour, minute, mask = action.hour, action.minute, action.mask
+        if mask is None:
+            return screens.pick_days(hour, minute, replace=True)
+        if action.choosing:
+            return screens.choose_days(hour, minute, mask)
+        if action.zone is not None:
+            if action.zone >= len(screens.COMMON_ZONES):
+                return screens.stale(screens.STALE_FLOW)
+            tz: str | None = screens.COMMON_ZONES[action.zone]
+        else:
+            tz = await self._zone(actor)
+        if tz is None:
+            return screens.pick_zone(hour, minute, mask)
+        spec = ReminderSpec(hour, minute, screens.mask_days(mask), tz)
+        return await self._save(actor, spec, replace=True)
+
+    async def _manage(self, actor: Actor, op: str, reminder_id: str) -> Reply:
+        if op == "del":
+            found = await self.service.delete(actor.chat_id, reminder_id)
+        else:
+            changed = await self.service.set_paused(actor.chat_id, reminder_id, paused=op == "off")
+            found = changed is not None
+        listing = await self._listing(actor, replace=True)
+        return Reply(listing.blocks, listing.buttons, True, screens.manage_note(op, found))
+
+    async def _move_zone(self, actor: Actor, tz: str | None) -> Reply:
+        if tz is None:
+            return screens.zone_kept()
+        try:
+            zone = parse_zone(tz)
+        except ScheduleInputError:
+            return screens.stale()
+        return screens.zone_moved(zone, await self.service.move_to_zone(actor.chat_id, zone))
+
+    async def _set_progress(self, actor: Actor, step: int | None) -> Reply:
+        if step is None:
+            await self.service.record_study(actor.chat_id)
+            note = screens.WELL_DONE_NOTE
+        elif self.guide.step(step) is None:
+            return screens.stale()
+        else:
+            await self.service.set_step(actor.chat_id, step)
+            note = f"You're on step {step} now."
+        found = await self.service.progress(actor.chat_id)
+        return screens.progress(self.guide, found, replace=True, notice=note)
+
+    async def _answer_nudge(self, actor: Actor, answer: str) -> Reply:
+        if answer == "done":
+            found = await self.service.record_study(actor.chat_id)
+            return screens.well_done(found.streak, replace=True, notice=screens.WELL_DONE_NOTE)
+        if answer == "snooze":
+            at = await self.service.snooze(actor.chat_id, actor.thread_id)
+            return screens.snoozed(at, await self._zone(actor))
+        await self.service.skip_today(actor.chat_id, await self._zone(actor) or "UTC")
+        return screens.skipped()
+
+    # ----- the bot's place in chats -----------------------------------------------------
+
+    async def bot_removed(self, chat_id: int) -> None:
+        """The bot was blocked or removed: the chat's reminders go quiet (kept stored)."""
+        await self.service.chat_unreachable(chat_id)
+
+    async def bot_added_back(self, chat_id: int, *, is_group: bool) -> Reply | None:
+        """The bot came back to a chat: in a group with switched-off reminders, an offer."""
+        if not is_group or not await self.service.is_blocked(chat_id):
+            return None
+        waiting = sum(1 for item in await self.service.list(chat_id) if not item.reminder.active)
+        return screens.readd_offer(waiting) if waiting else None
+
+    async def chat_moved(self, old_id: int, new_id: int) -> None:
+        """A group became a supergroup: its reminders and progress move along."""
+        await self.service.move_chat(old_id, new_id)
+
+    # ----- helpers --------------------------------------------------------------------
+
+    async def _zone(self, actor: Actor) -> str | None:
+        return (await self.service.profile(actor.chat_id)).tz
+
+    async def _listing(self, actor: Actor, *, replace: bool) -> Reply:
+        items = await self.service.list(actor.chat_id)
+        paused_until = self.service.paused_until(actor.chat_id)
+        return screens.reminder_list(items, paused_until, await self._zone(actor), replace=replace)
+
+    async def _save(self, actor: Actor, spec: ReminderSpec, *, replace: bool) -> Reply:
+        try:
+            listed = await self.service.add(
+                actor.chat_id, spec, is_group=actor.is_group, thread_id=actor.thread_id
+            )
+        except LimitReached as exc:
+            return screens.limit_reached(exc.args[0], replace=replace)
+        return screens.reminder_saved(listed, await self._zone(actor), replace=replace)
