@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -27,34 +27,21 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def same_replies() -> dict[str, tuple[str, InlineKeyboardMarkup | None]]:
-    """MedCoder Coach's reply to each command, rendered once at start-up."""
+    """MedCoder Coach's reply to each command, from its own screens and renderer, once."""
+    from bot.actor import Actor
+    from bot.answers import QuestionIndex
     from bot.guide import load_guide
-    from handlers.telegram import views
+    from bot.use_cases import guide as use_case
+    from handlers.telegram import render
 
     guide = load_guide()
-    rendered = {
-        "start": views.welcome(guide, "Learner"),
-        "help": views.help_text(guide.sections),
-        "steps": views.steps_overview(guide),
-        "certs": views.certs_overview(guide),
-        "faq": views.faq_list(guide),
-    }
-    for key in ("salary", "cost", "timeline"):
-        rendered[key] = views.section(guide, guide.section(key))
-    return {
-        command: (
-            view.text,
-            InlineKeyboardMarkup(
-                [
-                    [InlineKeyboardButton(t, callback_data=d) for t, d in row]
-                    for row in view.buttons
-                ]
-            )
-            if view.buttons
-            else None,
-        )
-        for command, view in rendered.items()
-    }
+    questions = QuestionIndex(guide)
+    learner = Actor("telegram", chat_id=1, user_id=1, first_name="Learner")
+    replies = {}
+    for command in COMMANDS:
+        reply = use_case.command(guide, questions, learner, command)
+        replies[command] = (render.messages(reply)[0], render.keyboard(reply.buttons))
+    return replies
 
 
 def answer_same(replies: dict[str, tuple[str, InlineKeyboardMarkup | None]]):

@@ -9,8 +9,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-CERT_LEVELS = ("preliminary", "advanced")
-
 
 class GuideError(Exception):
     """The guide data file is missing, malformed or inconsistent."""
@@ -76,6 +74,28 @@ class Faq:
 
 
 @dataclass(frozen=True, slots=True)
+class MenuItem:
+    """One button of the topic menu: its label and the topic key it opens."""
+
+    label: str
+    topic: str
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """A certification level (``preliminary``, ``advanced``) and the step its exams belong to."""
+
+    id: str
+    name: str
+    step: int
+
+    @property
+    def heading(self) -> str:
+        """How /certs heads the level's list, e.g. ``Preliminary (step 2)``."""
+        return f"{self.name} (step {self.step})"
+
+
+@dataclass(frozen=True, slots=True)
 class Topic:
     """One answerable piece of the guide, addressed by a short key such as ``step:2``."""
 
@@ -104,6 +124,13 @@ class Guide:
     # Extra ranking keywords for the topics built from the data (``steps``, ``certs``,
     # ``cert:CPC``, ``sources``): pairs of (topic key, keywords).
     topic_keywords: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # The topic menu, in order (every topic key exists: checked at load).
+    menu: tuple[MenuItem, ...] = ()
+    # Certification levels in the order /certs lists them, the note after the list and the
+    # code /certs suggests as an example.
+    levels: tuple[Level, ...] = ()
+    certs_note: str = ""
+    certs_example: str = ""
 
     def section(self, section_id: str) -> Section:
         """Return the section with this id."""
@@ -127,6 +154,21 @@ class Guide:
         """Return the certification with this code, in any case."""
         wanted = code.strip().upper()
         return next((c for c in self.certifications if c.code == wanted), None)
+
+    def certifications_at(self, level: str) -> tuple[Certification, ...]:
+        """The certifications of one level, in the guide's order."""
+        return tuple(c for c in self.certifications if c.level == level)
+
+    def certs_summary(self) -> str:
+        """One line naming every certification by level: ``Preliminary: CCA, CBCS. ...``."""
+        return " ".join(
+            f"{level.name}: {', '.join(c.code for c in self.certifications_at(level.id))}."
+            for level in self.levels
+        )
+
+    def topic_keys(self) -> frozenset[str]:
+        """Every key a button may open: each topic, plus ``faq`` (all FAQs on one page)."""
+        return frozenset(t.key for t in self.topics()) | {"faq"}
 
     def actions_by_step(self) -> dict[int, tuple[str, ...]]:
         """Map each step number to its concrete study actions."""
@@ -161,7 +203,7 @@ class Guide:
             Topic(
                 "certs",
                 "Certifications",
-                "Preliminary: CCA, CBCS. Advanced: CPC, COC, CRC, CIC.",
+                self.certs_summary(),
                 " ".join(f"{c.code} {c.name}, {c.level}." for c in self.certifications),
                 ("certifications", "which certification", "list", "preliminary", "advanced"),
             )
@@ -298,7 +340,10 @@ def _build_guide(root: _Reader) -> Guide:
         for r in root.tables("steps")
     )
     _check_numbering(steps)
-    certifications = tuple(_certification(r, len(steps)) for r in root.tables("certifications"))
+    certs = root.table_("certs")
+    levels = tuple(_level(r, len(steps)) for r in certs.tables("levels"))
+    _check_unique("certs.levels[].id", [level.id for level in levels])
+    certifications = tuple(_certification(r, levels) for r in root.tables("certifications"))
     faqs = tuple(
         Faq(
             r.text("id"),
@@ -329,10 +374,26 @@ def _build_guide(root: _Reader) -> Guide:
         group_prompts=root.table_("nudges").texts("group_prompts"),
         not_covered=tuple(p.lower() for p in meta.texts("not_covered", required=False)),
         topic_keywords=_topic_keywords(meta),
+        menu=tuple(MenuItem(r.text("label"), r.text("topic")) for r in root.tables("menu")),
+        levels=levels,
+        certs_note=certs.text("note"),
+        certs_example=certs.text("example"),
     )
-    unknown = {key for key, _ in guide.topic_keywords} - {t.key for t in guide.topics()}
+    keys = guide.topic_keys()
+    unknown = {key for key, _ in guide.topic_keywords} - keys
     if unknown:
         raise GuideError(f"field 'meta.topic_keywords' names unknown topics: {sorted(unknown)}")
+    _check_unique("menu[].topic", [item.topic for item in guide.menu])
+    for index, item in enumerate(guide.menu):
+        if item.topic not in keys:
+            raise GuideError(f"field 'menu[{index}].topic' names unknown topic '{item.topic}'")
+    if guide.certification(guide.certs_example) is None:
+        raise GuideError(
+            f"field 'certs.example' names unknown certification '{guide.certs_example}'"
+        )
+    empty = [level.id for level in levels if not guide.certifications_at(level.id)]
+    if empty:
+        raise GuideError(f"field 'certs.levels' has levels with no certification: {empty}")
     return guide
 
 
@@ -369,16 +430,27 @@ def _section(r: _Reader, source_ids: set[str]) -> Section:
     )
 
 
-def _certification(r: _Reader, step_count: int) -> Certification:
+def _level(r: _Reader, step_count: int) -> Level:
+    step = r.integer("step")
+    if not 1 <= step <= step_count:
+        raise GuideError(f"field '{r.where}.step' must be a step number from 1 to {step_count}")
+    return Level(r.text("id"), r.text("name"), step)
+
+
+def _certification(r: _Reader, levels: tuple[Level, ...]) -> Certification:
     code = r.text("code")
     if not code.isascii() or not code.isalpha() or not code.isupper():
         raise GuideError(f"field '{r.where}.code' must be upper-case letters, like CPC")
     level = r.text("level")
-    if level not in CERT_LEVELS:
-        raise GuideError(f"field '{r.where}.level' must be one of {', '.join(CERT_LEVELS)}")
+    found = next((known for known in levels if known.id == level), None)
+    if found is None:
+        names = ", ".join(known.id for known in levels)
+        raise GuideError(f"field '{r.where}.level' must be one of {names} (certs.levels)")
     step = r.integer("step")
-    if not 1 <= step <= step_count:
-        raise GuideError(f"field '{r.where}.step' must be a step number from 1 to {step_count}")
+    if step != found.step:
+        raise GuideError(
+            f"field '{r.where}.step' must be {found.step}, the step of level '{level}'"
+        )
     return Certification(
         code, r.text("name"), r.text("issuer"), level, step, r.text("summary"), r.text("when")
     )

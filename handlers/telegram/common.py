@@ -21,7 +21,11 @@ from telegram.constants import ChatType, MessageLimit
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import CommandHandler, ContextTypes, filters
 
+from bot.actor import Actor
+from bot.replies import Reply
+from bot.screens.guide import STALE_BUTTON as STALE_BUTTON  # the reminder handlers use it
 from bot.services import Services
+from handlers.telegram import render
 from handlers.telegram.coach_bot import CoachBot
 from handlers.telegram.context import SERVICES_KEY
 from handlers.telegram.views import Buttons, View
@@ -107,7 +111,6 @@ def split_html(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str
     return [part for part in parts if part.strip()]
 
 
-STALE_BUTTON = "This button is no longer valid. Send /start for the menu."
 log = logging.getLogger(__name__)
 
 
@@ -159,8 +162,44 @@ def is_group(update: Update) -> bool:
     return chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
 
 
-async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, view: View) -> Message | None:
-    """Send ``view`` to the update's chat; in groups, as a threaded reply to the asker."""
+def actor(update: Update, *, may_manage: bool | None = None) -> Actor | None:
+    """The core's view of who sent ``update`` and where, or None when it names no chat.
+
+    ``may_manage`` defaults to "a private chat" (a group's admin rights need an API call:
+    see group_admins.may_manage).
+    """
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    user = update.effective_user
+    message = update.effective_message
+    group = chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+    return Actor(
+        platform="telegram",
+        chat_id=chat.id,
+        user_id=user.id if user else 0,
+        is_group=group,
+        may_manage=not group if may_manage is None else may_manage,
+        thread_id=message.message_thread_id if message and message.is_topic_message else None,
+        first_name=user.first_name if user else None,
+        language=user.language_code if user else None,
+    )
+
+
+def _rendered(
+    view_or_reply: View | Reply,
+) -> tuple[list[str], InlineKeyboardMarkup | None]:
+    """The HTML messages (each within Telegram's limit) and the keyboard for the last one."""
+    if isinstance(view_or_reply, Reply):
+        return render.messages(view_or_reply), render.keyboard(view_or_reply.buttons)
+    return split_html(view_or_reply.text), keyboard(view_or_reply.buttons)
+
+
+async def reply(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, view_or_reply: View | Reply
+) -> Message | None:
+    """Send a View or a Reply to the update's chat; in groups, as a threaded reply to the
+    asker. A long one goes as several messages, the buttons under the last."""
     chat = update.effective_chat
     if chat is None:
         return None
@@ -168,7 +207,7 @@ async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, view: View) 
     parameters = None
     if is_group(update) and anchor is not None:
         parameters = ReplyParameters(anchor.message_id, allow_sending_without_reply=True)
-    parts = split_html(view.text)
+    parts, markup = _rendered(view_or_reply)
     sent = None
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
@@ -176,28 +215,39 @@ async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, view: View) 
             chat.id,
             part,
             reply_parameters=parameters,
-            reply_markup=keyboard(view.buttons) if last else None,
+            reply_markup=markup if last else None,
         )
     return sent
 
 
-async def edit(update: Update, view: View) -> None:
+async def edit(update: Update, view_or_reply: View | Reply) -> None:
     """Replace the message a button was pressed on; an unchanged message is fine.
 
-    When that message is gone (deleted, or too old to edit), the view is sent as a new one.
+    Nothing is cut: when the new text needs more than one message, the pressed message shows
+    the first part and the rest follow as new messages, the buttons under the last. When the
+    pressed message is gone (deleted, or too old to edit), everything is sent as new messages.
     """
     query = update.callback_query
     if query is None:
         return
-    text = split_html(view.text)[0]
+    parts, markup = _rendered(view_or_reply)
+    if not parts:
+        return
+    first, rest = parts[0], parts[1:]
+    chat = update.effective_chat
+    bot = query.get_bot()
     try:
-        await query.edit_message_text(text, reply_markup=keyboard(view.buttons))
+        await query.edit_message_text(first, reply_markup=None if rest else markup)
     except BadRequest as exc:
         reason = exc.message.lower()
-        if "not modified" in reason:
+        if "not modified" in reason:  # already showing it (and any rest followed it then)
             return
-        chat = update.effective_chat
         if chat is None or not any(hint in reason for hint in _MESSAGE_GONE):
             raise
         log.info("the pressed message cannot be edited (%s); sending a new one", exc.message)
-        await query.get_bot().send_message(chat.id, text, reply_markup=keyboard(view.buttons))
+        rest = parts
+    if chat is None:
+        return
+    for index, part in enumerate(rest):
+        last = index == len(rest) - 1
+        await bot.send_message(chat.id, part, reply_markup=markup if last else None)

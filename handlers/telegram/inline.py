@@ -1,20 +1,24 @@
-"""Inline mode: @bot <query> returns guide topics as articles."""
+"""Inline mode: @bot <query> returns guide topics as articles, rendered from the same screens."""
 
 from __future__ import annotations
 
+from html import escape
+
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
-from telegram.constants import InlineQueryLimit
+from telegram.constants import InlineQueryLimit, MessageLimit
 from telegram.ext import Application, ContextTypes, InlineQueryHandler
 
 from bot.guide import Topic
-from handlers.telegram import views
-from handlers.telegram.common import services, split_html
+from bot.replies import Reply
+from bot.screens import guide as screens
+from handlers.telegram import render
+from handlers.telegram.common import services
 
 MAX_RESULTS = 10
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answer an inline query with the best-matching topics, or the main topics if empty."""
+    """Answer an inline query with the best-matching topics, or the menu's topics if empty."""
     query = update.inline_query
     if query is None:
         return
@@ -24,13 +28,31 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         topics = [match.topic for match in found.questions.search(text, MAX_RESULTS)]
     else:
         by_key = {topic.key: topic for topic in found.guide.topics()}
-        topics = [by_key[key] for _, key in views.MENU_KEYS if key in by_key][:MAX_RESULTS]
+        menu = [by_key[item.topic] for item in found.guide.menu if item.topic in by_key]
+        topics = menu[:MAX_RESULTS]
     results = []
     for topic in topics:
-        view = views.topic(found.guide, topic.key)
-        if view is not None:
-            results.append(_article(topic, split_html(view.text)[0]))
+        shown = screens.topic(found.guide, topic.key)
+        if shown is not None:
+            results.append(_article(topic, article_text(shown, topic.key, context.bot.username)))
     await query.answer(results, cache_time=300)
+
+
+def article_text(
+    shown: Reply, key: str, username: str, limit: int = MessageLimit.MAX_TEXT_LENGTH
+) -> str:
+    """The topic as one message: whole when it fits, else its start and a link to all of it.
+
+    An inline result is a single message, so a topic too long for one is never cut silently:
+    the message ends with a link that opens the whole topic in a private chat with the bot.
+    """
+    parts = render.messages(shown, limit)
+    if len(parts) <= 1:
+        return parts[0] if parts else ""
+    url = f"https://t.me/{username}?start={key.replace(':', '-', 1)}"
+    more = f'\n\n… <a href="{escape(url, quote=True)}">Read the whole topic in a chat with me</a>'
+    room = limit - len(more.encode("utf-16-le")) // 2
+    return render.messages(shown, room)[0] + more
 
 
 def _article(topic: Topic, html: str) -> InlineQueryResultArticle:

@@ -6,49 +6,29 @@ from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from bot.answers import Answer
-from bot.guide import Guide
-from handlers.telegram import views
-from handlers.telegram.common import COMMAND, NEW_MESSAGES, command, command_word, reply, services
-from handlers.telegram.views import SHOW, View, button, e
-
-
-def answer_view(guide: Guide, answer: Answer) -> View:
-    """The answer to a question, said plainly when the guide does not cover it.
-
-    - A plausible topic: the whole topic, then up to three "Related" buttons for the other
-      plausible topics it does not already link to.
-    - Not covered by the guide: says so and offers the nearest topics, never a guess.
-    - Nothing plausible: up to three "did you mean" buttons, or the topic menu.
-    """
-    related = tuple((button(t.title[:60], SHOW, t.key),) for t in answer.suggestions)
-    if answer.best is not None:
-        view = views.topic(guide, answer.best.key)
-        if view is not None:
-            linked = {data for row in view.buttons for _, data in row}
-            extra = tuple(row for row in related if row[0][1] not in linked)
-            return View(view.text, view.buttons + extra)
-    if not answer.covered:
-        text = "The guide doesn't cover that, so I won't guess."
-        if related:
-            return View(f"{text} The nearest topics it has:", related)
-        return View(f"{text} Try a topic below or /help.", views.menu_buttons())
-    if related:
-        return View("I'm not sure I understood. Did you mean one of these?", related)
-    return View(
-        "I couldn't match that to the guide. Try a topic below, a command from /help, "
-        "or ask another way (for example: <i>how long does it take?</i>).",
-        views.menu_buttons(),
-    )
+from bot.screens import guide as screens
+from bot.use_cases import guide as use_case
+from handlers.telegram.common import (
+    COMMAND,
+    NEW_MESSAGES,
+    actor,
+    command,
+    command_word,
+    reply,
+    services,
+)
 
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer /ask QUESTION."""
-    question = " ".join(context.args or [])
-    if not question.strip():
-        await reply(update, context, View("Ask me like this: /ask how long does it take?"))
+    who = actor(update)
+    if who is None:
         return
-    await _answer(update, context, question)
+    found = services(context)
+    question = " ".join(context.args or [])
+    await reply(
+        update, context, use_case.command(found.guide, found.questions, who, "ask", question)
+    )
 
 
 async def plain_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -61,7 +41,7 @@ async def plain_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     question = _addressed_question(message, context.bot.username, context.bot.id)
     if question == "":
-        await reply(update, context, views.help_text(services(context).guide.sections))
+        await reply(update, context, screens.help_page(services(context).guide))
     elif question is not None:
         await _answer(update, context, question)
 
@@ -69,12 +49,15 @@ async def plain_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Tell a private user that a command does not exist."""
     word = command_word(update.effective_message) or ""
-    await reply(update, context, View(f"I don't know {e(word[:40])}. See /help."))
+    await reply(update, context, screens.unknown_command(word))
 
 
 async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    who = actor(update)
+    if who is None:
+        return
     found = services(context)
-    await reply(update, context, answer_view(found.guide, found.questions.answer(question)))
+    await reply(update, context, use_case.ask(found.guide, found.questions, who, question))
 
 
 def _addressed_question(message: Message, username: str, bot_id: int) -> str | None:

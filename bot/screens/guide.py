@@ -1,0 +1,354 @@
+"""What the guide's commands and buttons say, as neutral Replies (no markup, no platform).
+
+Every screen takes the loaded :class:`~bot.guide.Guide` and returns a :class:`Reply`; a front
+end renders it. Topic buttons carry :class:`ShowTopic` actions: ``replace=True`` pages the
+message in place (step pager, certification list), ``False`` sends a new message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot import commands as registry
+from bot.actions import ResumeAfterBlock, ShowTopic
+from bot.answers import Answer
+from bot.guide import Certification, Guide, Section, Step
+from bot.numbers import parse_whole_number
+from bot.replies import (
+    Block,
+    Button,
+    Buttons,
+    Figure,
+    Figures,
+    Heading,
+    Line,
+    Reply,
+    SourceRef,
+    Sources,
+    Span,
+    b,
+    i,
+    line,
+    para,
+    text_reply,
+)
+
+STALE_BUTTON = "This button is no longer valid. Send /start for the menu."
+MAX_RELATED = 3
+
+
+def show(label: str, key: str) -> Button:
+    """A button that sends topic ``key`` as a new message."""
+    return Button(label, ShowTopic(key))
+
+
+def page(label: str, key: str) -> Button:
+    """A button that shows topic ``key`` in place of the message it is on."""
+    return Button(label, ShowTopic(key, replace=True))
+
+
+def stale() -> Reply:
+    """The answer to a button whose topic no longer exists (or never did)."""
+    return Reply(notice=STALE_BUTTON)
+
+
+def menu_buttons(guide: Guide) -> Buttons:
+    """The main topic menu, two buttons a row."""
+    cells = [show(item.label, item.topic) for item in guide.menu]
+    return tuple(tuple(cells[index : index + 2]) for index in range(0, len(cells), 2))
+
+
+def related_buttons(guide: Guide, current: str) -> Buttons:
+    """A short row of neighbouring menu topics so a reader can keep browsing."""
+    items = [item for item in guide.menu if item.topic != current][:MAX_RELATED]
+    return (tuple(show(item.label, item.topic) for item in items),)
+
+
+def welcome(guide: Guide, first_name: str | None) -> Reply:
+    """The /start greeting with the topic menu."""
+    name = f", {first_name}" if first_name else ""
+    return Reply(
+        (
+            para(
+                line(
+                    f"👋 Hi{name}! I'm ",
+                    b("MedCoder Coach"),
+                    ". I answer questions about becoming a medical coder from the guide ",
+                    i(guide.title),
+                    f" ({guide.publisher}), and I can send you study reminders.",
+                )
+            ),
+            para(
+                "Pick a topic below, use a command like /steps or /salary, or just ask me a "
+                "question in your own words. /help lists everything."
+            ),
+        ),
+        menu_buttons(guide),
+    )
+
+
+def resume_offer() -> Reply:
+    """After /start in a chat whose reminders were switched off: offer to turn them on."""
+    return text_reply(
+        "Welcome back! Your study reminders were switched off while I couldn't reach you. "
+        "Turn them back on?",
+        buttons=((Button("▶ Resume my reminders", ResumeAfterBlock()),),),
+    )
+
+
+_PARTS = (("guide", "What I can do"), ("reminders", "Study reminders"))
+
+
+def help_page(guide: Guide, reminders: bool = True) -> Reply:
+    """The /help page, from the command registry: every command with what it does."""
+    found = registry.commands(guide)
+    blocks: list[Block] = []
+    for part, title in _PARTS:
+        if part == "reminders" and not reminders:
+            continue
+        lines: list[Line] = [line(b(title))]
+        lines += [c.help for c in found if c.part == part and c.help is not None]
+        blocks.append(para(*lines))
+    blocks.append(para("In groups, mention me, reply to me or use /ask; I stay quiet otherwise."))
+    return Reply(tuple(blocks), menu_buttons(guide))
+
+
+def section(guide: Guide, item: Section) -> Reply:
+    """A guide section with its figures (each with source and as-of date) and sources."""
+    blocks: list[Block] = [Heading(item.title)]
+    blocks += [para(paragraph) for paragraph in item.paragraphs]
+    if item.figures:
+        blocks.append(
+            Figures(
+                tuple(
+                    Figure(f.label, f.value, f.as_of, _ref(guide, f.source)) for f in item.figures
+                )
+            )
+        )
+    blocks.append(_sources(guide, item.sources))
+    return Reply(tuple(blocks), related_buttons(guide, item.id))
+
+
+def steps_overview(guide: Guide, notice: str | None = None) -> Reply:
+    """All steps in one message, each with a button to its detail; ``notice`` leads it."""
+    title = "How to become a medical coder: the four steps"
+    first: Block = para(line(f"{notice} ", b(title))) if notice else Heading(title)
+    listing = para(*(line(b(f"{s.number}."), f" {s.title} – {s.summary}") for s in guide.steps))
+    row = tuple(page(f"Step {s.number}", f"step:{s.number}") for s in guide.steps)
+    return Reply(
+        (first, listing, para("Tap a step for details, or send /steps 2.")),
+        (row,),
+    )
+
+
+def step_detail(guide: Guide, step: Step) -> Reply:
+    """One step with ◀ ▶ buttons that page through the steps in place."""
+    blocks: list[Block] = [Heading(f"Step {step.number} of {len(guide.steps)}: {step.title}")]
+    blocks += [para(paragraph) for paragraph in step.paragraphs]
+    certs = [c for c in guide.certifications if c.step == step.number]
+    if certs:
+        spans: list[str | Span] = ["Certifications: "]
+        for index, cert in enumerate(certs):
+            spans += [", "] if index else []
+            spans.append(b(cert.code))
+        blocks.append(para(line(*spans)))
+    blocks.append(_sources(guide, ("guide",)))
+    nav = []
+    if step.number > 1:
+        nav.append(page(f"◀ Step {step.number - 1}", f"step:{step.number - 1}"))
+    nav.append(page("All steps", "steps"))
+    if step.number < len(guide.steps):
+        nav.append(page(f"Step {step.number + 1} ▶", f"step:{step.number + 1}"))
+    rows = [tuple(nav)]
+    if certs:
+        rows.append(tuple(show(c.code, f"cert:{c.code}") for c in certs))
+    return Reply(tuple(blocks), tuple(rows))
+
+
+def certs_overview(guide: Guide) -> Reply:
+    """The certifications grouped by level, with a button for each."""
+    blocks: list[Block] = [Heading("Medical coding certifications")]
+    for level in guide.levels:
+        blocks.append(
+            para(
+                line(b(level.heading)),
+                *(
+                    line("• ", b(c.code), f" – {c.name}")
+                    for c in guide.certifications_at(level.id)
+                ),
+            )
+        )
+    blocks.append(para(f"{guide.certs_note} Tap one, or send /certs {guide.certs_example}."))
+    return Reply(tuple(blocks), _cert_buttons(guide))
+
+
+def _cert_buttons(guide: Guide) -> Buttons:
+    cells = [page(c.code, f"cert:{c.code}") for c in guide.certifications]
+    return tuple(tuple(cells[index : index + 3]) for index in range(0, len(cells), 3))
+
+
+def cert_detail(guide: Guide, cert: Certification) -> Reply:
+    """One certification in full."""
+    return Reply(
+        (
+            Heading(f"{cert.code}: {cert.name}"),
+            para(
+                f"Level: {cert.level} (step {cert.step})",
+                f"Issued by: {cert.issuer}",
+                f"When: {cert.when}",
+            ),
+            para(cert.summary),
+            _sources(guide, ("guide",)),
+        ),
+        ((page("All certifications", "certs"), show(f"Step {cert.step}", f"step:{cert.step}")),),
+    )
+
+
+def unknown_cert(guide: Guide, code: str) -> Reply:
+    """The reply to /certs with a code the guide does not have."""
+    codes = ", ".join(c.code for c in guide.certifications)
+    return Reply(
+        (
+            para(
+                line(
+                    "I don't know a certification called ",
+                    b(code[:20]),
+                    f". Try one of: {codes}.",
+                )
+            ),
+        ),
+        _cert_buttons(guide),
+    )
+
+
+def faq_list(guide: Guide) -> Reply:
+    """Every FAQ with its answer and sources."""
+    blocks: list[Block] = [Heading("Frequently asked questions")]
+    blocks += [
+        para(line(b(faq.question)), line(faq.answer), _source_line(guide, faq.sources))
+        for faq in guide.faqs
+    ]
+    return Reply(tuple(blocks))
+
+
+def faq_one(guide: Guide, faq_id: str) -> Reply | None:
+    """One FAQ, or None when there is no such FAQ."""
+    faq = next((f for f in guide.faqs if f.id == faq_id), None)
+    if faq is None:
+        return None
+    return Reply(
+        (Heading(faq.question), para(faq.answer), _sources(guide, faq.sources)),
+        ((show("All FAQs", "faq"),),),
+    )
+
+
+def sources(guide: Guide) -> Reply:
+    """The sources behind the guide's facts, with links and the check date."""
+    lines: list[Line] = []
+    for number, source in enumerate(guide.sources, start=1):
+        lines.append(line(f"{number}. {source.publisher}: ", i(source.title)))
+        if source.url:
+            lines.append(line(Span(source.url, url=source.url)))
+        if source.note:
+            lines.append(line(source.note))
+    return Reply(
+        (
+            Heading("Sources"),
+            para(*lines),
+            para(
+                f"About the guide's publisher: {guide.publisher_about}",
+                f"Content last checked against the guide on {guide.checked}.",
+            ),
+        )
+    )
+
+
+def topic(guide: Guide, key: str) -> Reply | None:
+    """Any topic key (``salary``, ``steps``, ``step:2``, ``cert:CPC``, ``faq:cost``...), or
+    None when the guide has no such topic."""
+    kind, _, rest = key.partition(":")
+    if key == "steps":
+        return steps_overview(guide)
+    if key == "certs":
+        return certs_overview(guide)
+    if key == "faq":
+        return faq_list(guide)
+    if key == "sources":
+        return sources(guide)
+    number = parse_whole_number(rest, 1, len(guide.steps)) if kind == "step" else None
+    if number is not None and (step := guide.step(number)):
+        return step_detail(guide, step)
+    if kind == "cert" and (cert := guide.certification(rest)) and cert.code == rest:
+        return cert_detail(guide, cert)
+    if kind == "faq":
+        return faq_one(guide, rest)
+    match = [s for s in guide.sections if s.id == key]
+    return section(guide, match[0]) if match else None
+
+
+def answer(guide: Guide, found: Answer) -> Reply:
+    """The answer to a question, said plainly when the guide does not cover it.
+
+    - A plausible topic: the whole topic, then up to three "Related" buttons for the other
+      plausible topics it does not already link to.
+    - Not covered by the guide: says so and offers the nearest topics, never a guess.
+    - Nothing plausible: up to three "did you mean" buttons, or the topic menu.
+    """
+    related = related_topics(found)
+    if found.best is not None:
+        shown = topic(guide, found.best.key)
+        if shown is not None:
+            linked = {button.action for row in shown.buttons for button in row}
+            extra = tuple(row for row in related if row[0].action not in linked)
+            return Reply(shown.blocks, shown.buttons + extra)
+    if not found.covered:
+        text = "The guide doesn't cover that, so I won't guess."
+        if related:
+            return text_reply(f"{text} The nearest topics it has:", buttons=related)
+        return text_reply(f"{text} Try a topic below or /help.", buttons=menu_buttons(guide))
+    if related:
+        return text_reply("I'm not sure I understood. Did you mean one of these?", buttons=related)
+    return text_reply(
+        line(
+            "I couldn't match that to the guide. Try a topic below, a command from /help, "
+            "or ask another way (for example: ",
+            i("how long does it take?"),
+            ").",
+        ),
+        buttons=menu_buttons(guide),
+    )
+
+
+def related_topics(found: Answer) -> Buttons:
+    """One button a row for each suggested topic of an answer (labels up to 60 characters)."""
+    return tuple((show(t.title[:60], t.key),) for t in found.suggestions)
+
+
+def ask_how() -> Reply:
+    """The reply to /ask with no question."""
+    return text_reply("Ask me like this: /ask how long does it take?")
+
+
+def unknown_command(word: str) -> Reply:
+    """The reply to a command the bot does not have (``word`` as typed, shortened)."""
+    return text_reply(f"I don't know {word[:40]}. See /help.")
+
+
+def _ref(guide: Guide, source_id: str) -> SourceRef:
+    source = guide.source(source_id)
+    return SourceRef(source.publisher, source.url)
+
+
+def _sources(guide: Guide, source_ids: Iterable[str]) -> Sources:
+    return Sources(tuple(_ref(guide, source_id) for source_id in source_ids))
+
+
+def _source_line(guide: Guide, source_ids: Iterable[str]) -> Line:
+    """A "Source:" line inside a paragraph (as a Sources block shows it)."""
+    spans = [i("Source: ")]
+    for number, source_id in enumerate(source_ids):
+        if number:
+            spans.append(i("; "))
+        ref = _ref(guide, source_id)
+        spans.append(Span(ref.name, "italic", ref.url))
+    return tuple(spans)
