@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 run: $(VENV)/.installed  ## set up, then run the bot (token from .env)
 	$(BIN)/python -m bot
 
-chat: $(VENV)/.installed  ## try the bot in this terminal: no token, no network
+chat: $(VENV)/.installed  ## the console front end: chat with the bot here, no token, no network
 	$(BIN)/python -m bot chat
 
 test: $(VENV)/.installed-test  ## set up, then lint and run every test

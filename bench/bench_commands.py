@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from handlers.telegram.simulator import SimChat, SimUser  # noqa: E402
 from tests.fakeapi.server import FakeBotApiServer  # noqa: E402
+from tests.fakeapi.simulator import SimChat, SimUser  # noqa: E402
 
 COMMANDS = ["/salary", "/steps", "/certs", "/help", "/cost", "/timeline", "/faq"]
 TICKS = os.sysconf("SC_CLK_TCK")

@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from handlers.telegram.simulator import RateLimits, SimChat, SimulatorTimeout, SimUser  # noqa: E402
 from tests.fakeapi.server import FakeBotApiServer  # noqa: E402
+from tests.fakeapi.simulator import RateLimits, SimChat, SimulatorTimeout, SimUser  # noqa: E402
 
 GROUP = SimChat.group(-1_009_000_001, "Busy study group")
 COMMANDS = ["/salary", "/steps", "/certs", "/help", "/cost", "/timeline", "/faq"]

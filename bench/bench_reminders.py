@@ -30,11 +30,11 @@ from bot.schedule import EVERY_DAY, WEEKDAYS, ReminderSpec
 from bot.slot_scheduler import SlotScheduler
 from bot.slot_times import SlotTrigger, slot_key
 from handlers.telegram.common import SERVICES_KEY
-from handlers.telegram.simulator import RateLimits, SimChat, SimulatorTimeout, SimUser
-from storage.records import ChatProfile, Reminder
+from storage.records import ChatKey, ChatProfile, Reminder
 from storage.repository import Repository
 from tests.conftest import FakeClock, settings_for
 from tests.fakeapi.server import FakeBotApiServer
+from tests.fakeapi.simulator import RateLimits, SimChat, SimulatorTimeout, SimUser
 from tests.harness import coach_running
 
 FIRST_CHAT = 100_000_000
@@ -182,7 +182,9 @@ async def measure_changes(service: ReminderService, count: int, server: FakeBotA
     samples, first = [], time.perf_counter()
     for chat_id in chats:
         started = time.perf_counter()
-        await service.add(chat_id, ReminderSpec(7, 30, WEEKDAYS, "America/Chicago"))
+        await service.add(
+            ChatKey("telegram", chat_id), ReminderSpec(7, 30, WEEKDAYS, "America/Chicago")
+        )
         samples.append(time.perf_counter() - started)
     show_spread(f"[3] {len(samples):,} ReminderService.add:", samples, 10)
     stall = worst_stall_ms((first, time.perf_counter()))

@@ -147,7 +147,7 @@ async def bench_new(reminders: list[Reminder], freeze: bool) -> dict[str, float]
     engine.upsert(Reminder("fresh-slot", 6_000_000, 3, 17, frozenset({2}), "Asia/Manila"))
     figures["upsert_new_slot"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    engine.remove_chat(reminders[len(reminders) // 2].chat_id)
+    engine.remove_chat(reminders[len(reminders) // 2].key)
     figures["remove_chat"] = time.perf_counter() - t0
     meter.cancel()
     engine.stop()

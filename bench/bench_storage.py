@@ -130,16 +130,19 @@ def change_plan(reminders: list[Reminder], count: int, seed: int) -> list[Change
     for n, reminder in enumerate(rng.sample(reminders, count)):
         kind = ("add", "put", "profile", "delete")[n % 4]
         if kind == "add":
-            extra = Reminder(f"b{seed}-{n}", reminder.chat_id, 7, 0, WEEKDAYS, reminder.tz)
+            # minute 1 with a topic: never the same schedule as a stored reminder
+            extra = Reminder(
+                f"b{seed}-{n}", reminder.chat_id, 7, 1, WEEKDAYS, reminder.tz, thread_id=n
+            )
             plan.append((kind, "add_reminder", (extra,)))
         elif kind == "put":
             fired = "2026-05-01T07:00:00+00:00"
-            plan.append((kind, "record_fired", (reminder.chat_id, reminder.id, fired)))
+            plan.append((kind, "record_fired", (reminder.key, reminder.id, fired)))
         elif kind == "profile":
             profile = ChatProfile(reminder.chat_id, tz=reminder.tz, step=3)
             plan.append((kind, "put_profile", (profile,)))
         else:
-            plan.append((kind, "delete_reminder", (reminder.chat_id, reminder.id)))
+            plan.append((kind, "delete_reminder", (reminder.key, reminder.id)))
     return plan
 
 

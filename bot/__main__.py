@@ -1,5 +1,8 @@
 """Entry point: ``python -m bot`` runs the bot; ``python -m bot chat`` opens a console chat.
 
+``python -m bot chat [--data-dir DIR]`` runs the console front end (``handlers/console.py``):
+no token, no network, its data in a throwaway temporary folder unless ``--data-dir`` names one.
+
 ``python -m bot`` reads the settings, opens the core (``Core.open``) and runs every front end
 whose token is configured on it (today Telegram) until SIGTERM or SIGINT, then stops them in
 order: front ends stop taking updates, the reminder engine stops (its sends in flight drain),
@@ -16,6 +19,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 
 from bot.core import Core, FrontEnd, FrontEndError, serving
 from bot.guide import GuideError
@@ -23,7 +27,7 @@ from bot.settings import Settings, SettingsError
 from bot.slot_scheduler import utc_now
 from storage.errors import StorageError
 
-USAGE = "usage: python -m bot [run | chat]"
+USAGE = "usage: python -m bot [run | chat [--data-dir DIR]]"
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 DISCORD_NOT_YET = (
     "DISCORD_BOT_TOKEN is set, but the Discord front end is not available yet (it comes "
@@ -49,14 +53,27 @@ def main(argv: list[str] | None = None) -> int:
         configure_logging(settings.log_level, settings.secrets())
         return run(settings)
     if command == "chat":
-        try:
-            from handlers.telegram.console import run_console
-
-            return run_console()
-        except (GuideError, StorageError) as exc:
-            return _fail(exc, 2)
+        return chat(args[1:])
     print(USAGE, file=sys.stderr)
     return 2
+
+
+def chat(args: Sequence[str]) -> int:
+    """``chat [--data-dir DIR]``: the console front end; return the exit status."""
+    data_dir: Path | None = None
+    if args:
+        if len(args) != 2 or args[0] != "--data-dir" or not args[1].strip():
+            print(USAGE, file=sys.stderr)
+            return 2
+        data_dir = Path(args[1])
+    from handlers.console import run_console
+
+    try:
+        return run_console(data_dir)
+    except (GuideError, StorageError) as exc:
+        return _fail(exc, 2)
+    except KeyboardInterrupt:
+        return 0
 
 
 def run(

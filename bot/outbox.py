@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from bot.delivery_errors import ChatUnreachable, DeliveryError
+from storage.records import ChatKey
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ class Job:
     occurrence and kind.
     """
 
-    chat_id: int
+    chat: ChatKey  # the chat (platform, id); its lane keeps its sends in order
     reminder_id: str | None
     occurrence: datetime
     kind: JobKind = "scheduled"
@@ -100,8 +101,8 @@ class Outbox:
         self._on_failed = on_failed
         self._on_unreachable = on_unreachable
         self._capacity = asyncio.Semaphore(max_pending)
-        self._lanes: dict[int, _Lane] = {}
-        self._ready: asyncio.Queue[int] = asyncio.Queue()
+        self._lanes: dict[ChatKey, _Lane] = {}
+        self._ready: asyncio.Queue[ChatKey] = asyncio.Queue()
         self._unfinished = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -132,10 +133,10 @@ class Outbox:
         self.stats.submitted += 1
         self._unfinished += 1
         self._idle.clear()
-        lane = self._lanes.get(job.chat_id)
+        lane = self._lanes.get(job.chat)
         if lane is None:
-            lane = self._lanes[job.chat_id] = _Lane()
-            self._ready.put_nowait(job.chat_id)
+            lane = self._lanes[job.chat] = _Lane()
+            self._ready.put_nowait(job.chat)
         lane.jobs.append(job)
 
     async def join(self) -> None:
@@ -165,8 +166,8 @@ class Outbox:
 
     async def _work(self) -> None:
         while True:
-            chat_id = await self._ready.get()
-            lane = self._lanes[chat_id]
+            chat = await self._ready.get()
+            lane = self._lanes[chat]
             while lane.jobs:
                 job = lane.jobs[0]
                 if lane.unreachable_error is not None:
@@ -176,7 +177,7 @@ class Outbox:
                     await self._deliver(job, lane)
                 lane.jobs.popleft()
                 self._finish_one()
-            del self._lanes[chat_id]
+            del self._lanes[chat]
 
     def _finish_one(self) -> None:
         self._unfinished -= 1
@@ -190,12 +191,12 @@ class Outbox:
         except ChatUnreachable as exc:
             lane.unreachable_error = exc
             self.stats.unreachable += 1
-            log.warning("chat %s unreachable, not retrying: %s", job.chat_id, exc)
+            log.warning("chat %s unreachable, not retrying: %s", job.chat, exc)
             await self._notify(self._on_unreachable, job, exc)
         except DeliveryError as exc:
             await self._give_up(job, exc)
         except Exception as exc:
-            log.exception("unexpected error sending to chat %s", job.chat_id)
+            log.exception("unexpected error sending to chat %s", job.chat)
             await self._give_up(job, exc)
         else:
             self.stats.sent += 1
@@ -203,7 +204,7 @@ class Outbox:
 
     async def _give_up(self, job: Job, exc: BaseException) -> None:
         self.stats.failed += 1
-        log.warning("send to chat %s (%s) failed: %s", job.chat_id, job.kind, exc)
+        log.warning("send to chat %s (%s) failed: %s", job.chat, job.kind, exc)
         await self._notify(self._on_failed, job, exc)
 
     @staticmethod

@@ -3,7 +3,8 @@
 Storage is the truth: every change is durable before a method returns, and the engine
 (:class:`bot.slot_scheduler.SlotScheduler`: one APScheduler cron job per slot, the delivery
 ledger in front) is rebuilt from storage at start-up. Each front end gives a ``NudgeSender``
-(by platform name) that raises the errors of ``bot.delivery_errors``.
+(by platform name) that raises the errors of ``bot.delivery_errors``; every chat is named by
+its ``ChatKey`` (platform, id) and each nudge goes to its own platform's sender.
 
 Retries: a send the outbox reports failed with a ``TransientError`` (5xx, timeout, network)
 is retried by the engine every minute while the occurrence is within the grace; a
@@ -29,7 +30,7 @@ from bot.schedule import ReminderSpec, local_date, zone_info
 from bot.slot_scheduler import SlotScheduler, utc_now
 from bot.streaks import parse_study_dates, record_study, study_streak
 from storage.async_repository import AsyncRepository
-from storage.records import MAX_REMINDERS_PER_CHAT, ChatProfile, Reminder
+from storage.records import MAX_REMINDERS_PER_CHAT, ChatKey, ChatProfile, Reminder
 from storage.repository import ReminderLimitError, SameScheduleError
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,6 @@ SNOOZE = timedelta(hours=1)
 RETRY = timedelta(minutes=1)
 PROFILE_LOCKS = 64
 MAX_PAUSE_DAYS = 365
-# Stored reminders carry no platform yet: every nudge goes through this platform's sender.
-NUDGE_PLATFORM = "telegram"
 
 
 class LimitReached(Exception):
@@ -51,7 +50,7 @@ class LimitReached(Exception):
 class Nudge:
     """What a nudge says; the front end renders it."""
 
-    chat_id: int
+    chat_id: int  # the platform's id of the chat (the sender knows its platform)
     is_group: bool
     step: int
     text: str
@@ -96,8 +95,8 @@ class ReminderService:
         self._actions = actions_by_step
         self._group_prompts = group_prompts
         self._clock = clock
-        self._paused_until: dict[int, datetime] = {}
-        self._moved_to: dict[int, int] = {}  # upgraded group -> its supergroup
+        self._paused_until: dict[ChatKey, datetime] = {}
+        self._moved_to: dict[ChatKey, ChatKey] = {}  # upgraded group -> its supergroup
         self._senders: dict[str, NudgeSender] = {}
         self._outbox = Outbox(
             self._deliver,
@@ -127,34 +126,37 @@ class ReminderService:
         """Rebuild the schedule from storage and start delivering through ``senders``.
 
         ``senders`` maps a platform name to the sender of its front end; until reminders
-        record their platform, every nudge goes to the ``NUDGE_PLATFORM`` sender.
+        each nudge goes to the sender of its chat's platform. Chats of a platform with no
+        sender (its front end is not running) are not scheduled until a start that has one.
         """
-        if NUDGE_PLATFORM not in senders:
-            raise ValueError(f"no nudge sender for {NUDGE_PLATFORM}")
+        if not senders:
+            raise ValueError("no nudge sender")
         self._senders = dict(senders)
         profiles, reminders = await self._repo.load_schedule()
-        moved = {p.chat_id: p.moved_to for p in profiles if p.moved_to is not None}
+        moved = {
+            p.key: ChatKey(p.platform, p.moved_to) for p in profiles if p.moved_to is not None
+        }
         half_done = [p for p in profiles if p.moved_to is not None and not _is_tombstone(p)]
-        if half_done or any(r.chat_id in moved for r in reminders):
-            for old_id, new_id in moved.items():  # finish moves a crash cut short
-                await self._repo.move_chat(old_id, new_id)
+        if half_done or any(r.key in moved for r in reminders):
+            for old, new in moved.items():  # finish moves a crash cut short
+                await self._repo.move_chat(old, new)
             profiles, reminders = await self._repo.load_schedule()
         self._moved_to.update(moved)
         now = self._clock()
-        snoozes: list[tuple[int, datetime]] = []
+        snoozes: list[tuple[ChatKey, datetime]] = []
         for profile in profiles:
             if profile.moved_to is not None:
                 continue
             until = _parse(profile.paused_until)
             if until is not None and until > now:
-                self._paused_until[profile.chat_id] = until
+                self._paused_until[profile.key] = until
             snoozed = _parse(profile.snoozed_until)
-            if snoozed is not None and not profile.blocked:
-                snoozes.append((profile.chat_id, snoozed))
+            if snoozed is not None and not profile.blocked and profile.platform in senders:
+                snoozes.append((profile.key, snoozed))
         # One call, since load() groups reminders by slot and builds each slot's trigger once;
         # on a worker thread, so the event loop stays responsive. Nothing else touches the
         # engine before run() starts below.
-        active = [r for r in reminders if r.active and not r.paused]
+        active = [r for r in reminders if r.active and not r.paused and r.platform in senders]
         # The stored records live as long as the bot: freeze them first, so a collection the
         # load triggers (on the worker thread, holding the GIL) does not traverse them.
         gc.freeze()
@@ -187,20 +189,20 @@ class ReminderService:
 
     # ----- profile ------------------------------------------------------------------
 
-    async def profile(self, chat_id: int, *, is_group: bool = False) -> ChatProfile:
+    async def profile(self, chat: ChatKey, *, is_group: bool = False) -> ChatProfile:
         """Return the chat's profile (a default one if it has none yet)."""
-        found = await self._repo.get_profile(chat_id)
-        return found or ChatProfile(chat_id=chat_id, is_group=is_group)
+        found = await self._repo.get_profile(chat)
+        return found or ChatProfile(chat.id, is_group=is_group, platform=chat.platform)
 
-    async def set_timezone(self, chat_id: int, tz: str, *, is_group: bool = False) -> None:
+    async def set_timezone(self, chat: ChatKey, tz: str, *, is_group: bool = False) -> None:
         """Store the chat's time zone (used for reminders set without one)."""
-        await self._update_profile(chat_id, lambda p: replace(p, tz=tz), is_group=is_group)
+        await self._update_profile(chat, lambda p: replace(p, tz=tz), is_group=is_group)
 
     # ----- reminders ----------------------------------------------------------------
 
     async def add(
         self,
-        chat_id: int,
+        chat: ChatKey,
         spec: ReminderSpec,
         *,
         is_group: bool = False,
@@ -212,11 +214,12 @@ class ReminderService:
         one comes back with ``existed`` set.
         """
         await self._update_profile(
-            chat_id, lambda p: p if p.tz else replace(p, tz=spec.tz), is_group=is_group
+            chat, lambda p: p if p.tz else replace(p, tz=spec.tz), is_group=is_group
         )
         reminder = Reminder(
             id=secrets.token_hex(4),
-            chat_id=chat_id,
+            chat_id=chat.id,
+            platform=chat.platform,
             hour=spec.hour,
             minute=spec.minute,
             days=spec.days,
@@ -235,27 +238,27 @@ class ReminderService:
         self._dispatcher.upsert(reminder)
         return Listed(reminder, self._dispatcher.next_due(reminder.id))
 
-    async def list(self, chat_id: int) -> list[Listed]:
+    async def list(self, chat: ChatKey) -> list[Listed]:
         """The chat's reminders with their next occurrence."""
         return [
             Listed(r, self._dispatcher.next_due(r.id) if r.active and not r.paused else None)
-            for r in await self._repo.reminders_for(chat_id)
+            for r in await self._repo.reminders_for(chat)
         ]
 
-    async def delete(self, chat_id: int, reminder_id: str) -> bool:
+    async def delete(self, chat: ChatKey, reminder_id: str) -> bool:
         """Delete one reminder of the chat."""
-        deleted = await self._repo.delete_reminder(chat_id, reminder_id)
+        deleted = await self._repo.delete_reminder(chat, reminder_id)
         if deleted:
             self._dispatcher.remove(reminder_id)
         return deleted
 
-    async def set_paused(self, chat_id: int, reminder_id: str, paused: bool) -> Reminder | None:
+    async def set_paused(self, chat: ChatKey, reminder_id: str, paused: bool) -> Reminder | None:
         """Pause or resume one reminder; None if the chat has no such reminder.
 
         Resuming also turns on a reminder switched off while the bot could not reach the
         chat: someone pressed a button in the chat, so it is reachable again.
         """
-        for reminder in await self._repo.reminders_for(chat_id):
+        for reminder in await self._repo.reminders_for(chat):
             if reminder.id == reminder_id:
                 known = self._dispatcher.get(reminder_id)
                 fired = known.last_fired if known else reminder.last_fired
@@ -266,7 +269,7 @@ class ReminderService:
                     last_fired=_later(fired, self._clock().isoformat()),
                 )
                 if not paused:
-                    await self._update_profile(chat_id, lambda p: replace(p, blocked=False))
+                    await self._update_profile(chat, lambda p: replace(p, blocked=False))
                 await self._repo.put_reminder(updated)
                 if paused:
                     self._dispatcher.remove(reminder_id)
@@ -275,30 +278,30 @@ class ReminderService:
                 return updated
         return None
 
-    async def remove_all(self, chat_id: int) -> int:
+    async def remove_all(self, chat: ChatKey) -> int:
         """Delete every reminder of the chat and any snoozed nudge."""
-        count = await self._repo.delete_all_reminders(chat_id)
+        count = await self._repo.delete_all_reminders(chat)
         await self._update_profile(
-            chat_id, lambda p: replace(p, snoozed_until=None, snoozed_thread=None)
+            chat, lambda p: replace(p, snoozed_until=None, snoozed_thread=None)
         )
-        self._dispatcher.remove_chat(chat_id)
+        self._dispatcher.remove_chat(chat)
         return count
 
-    async def move_to_zone(self, chat_id: int, tz: str) -> int:
+    async def move_to_zone(self, chat: ChatKey, tz: str) -> int:
         """Move every reminder to ``tz`` at the same local time; return how many changed.
 
         A reminder that would then duplicate another one is deleted instead.
         """
         now = self._clock().isoformat()
-        kept: list[Reminder] = [r for r in await self._repo.reminders_for(chat_id) if r.tz == tz]
+        kept: list[Reminder] = [r for r in await self._repo.reminders_for(chat) if r.tz == tz]
         changed = 0
-        for reminder in await self._repo.reminders_for(chat_id):
+        for reminder in await self._repo.reminders_for(chat):
             if reminder.tz == tz:
                 continue
             changed += 1
             moved = replace(reminder, tz=tz, last_fired=_later(reminder.last_fired, now))
             if any(_same_schedule(moved, other) for other in kept):
-                await self.delete(chat_id, reminder.id)
+                await self.delete(chat, reminder.id)
                 continue
             kept.append(moved)
             await self._repo.put_reminder(moved)
@@ -308,75 +311,76 @@ class ReminderService:
 
     # ----- a group upgraded to a supergroup -----------------------------------------
 
-    async def move_chat(self, old_id: int, new_id: int) -> int:
+    async def move_chat(self, old: ChatKey, new_id: int) -> int:
         """Move a group's reminders, progress, pause and snooze to its new supergroup id.
 
         Safe to call again (both service messages, a send refused after the upgrade): a
         finished move changes nothing. Returns how many reminders moved this time.
         """
+        new = ChatKey(old.platform, new_id)  # a move never leaves its platform
         async with AsyncExitStack() as locks:
-            for stripe in sorted({old_id % PROFILE_LOCKS, new_id % PROFILE_LOCKS}):
+            for stripe in sorted({_stripe(old), _stripe(new)}):
                 await locks.enter_async_context(self._profile_locks[stripe])
-            moved = await self._repo.move_chat(old_id, new_id)
-        self._moved_to[old_id] = new_id
-        self._dispatcher.remove_chat(old_id)
-        old_pause = self._paused_until.pop(old_id, None)
-        profile = await self.profile(new_id, is_group=True)
+            moved = await self._repo.move_chat(old, new)
+        self._moved_to[old] = new
+        self._dispatcher.remove_chat(old)
+        old_pause = self._paused_until.pop(old, None)
+        profile = await self.profile(new, is_group=True)
         until = _parse(profile.paused_until) or old_pause
         if until is not None:
-            self._paused_until[new_id] = until
+            self._paused_until[new] = until
         snoozed = _parse(profile.snoozed_until)
         if snoozed is not None and not profile.blocked:
-            self._dispatcher.schedule_once(new_id, snoozed)
-        for reminder in await self._repo.reminders_for(new_id):
+            self._dispatcher.schedule_once(new, snoozed)
+        for reminder in await self._repo.reminders_for(new):
             if reminder.active and not reminder.paused:
                 self._dispatcher.upsert(reminder)
         if moved:
-            log.info("group %d became supergroup %d; %d reminders moved", old_id, new_id, moved)
+            log.info("group %s became supergroup %s; %d reminders moved", old, new, moved)
         return moved
 
-    def current_chat(self, chat_id: int) -> int:
+    def current_chat(self, chat: ChatKey) -> ChatKey:
         """The id a chat's data lives under now (a group's supergroup once it upgraded)."""
-        seen = {chat_id}
-        while chat_id in self._moved_to and self._moved_to[chat_id] not in seen:
-            chat_id = self._moved_to[chat_id]
-            seen.add(chat_id)
-        return chat_id
+        seen = {chat}
+        while chat in self._moved_to and self._moved_to[chat] not in seen:
+            chat = self._moved_to[chat]
+            seen.add(chat)
+        return chat
 
     # ----- pausing the whole chat ---------------------------------------------------
 
-    async def pause(self, chat_id: int, days: int | None) -> datetime:
+    async def pause(self, chat: ChatKey, days: int | None) -> datetime:
         """Pause every reminder of the chat for ``days`` days (None: until /resume)."""
         until = FOREVER if days is None else self._clock() + timedelta(days=days)
-        await self._update_profile(chat_id, lambda p: replace(p, paused_until=until.isoformat()))
-        self._paused_until[chat_id] = until
+        await self._update_profile(chat, lambda p: replace(p, paused_until=until.isoformat()))
+        self._paused_until[chat] = until
         return until
 
-    async def resume(self, chat_id: int) -> bool:
+    async def resume(self, chat: ChatKey) -> bool:
         """End a pause; False if the chat was not paused."""
-        was_paused = self._paused_until.pop(chat_id, None) is not None
-        await self._update_profile(chat_id, lambda p: replace(p, paused_until=None))
+        was_paused = self._paused_until.pop(chat, None) is not None
+        await self._update_profile(chat, lambda p: replace(p, paused_until=None))
         return was_paused
 
-    def paused_until(self, chat_id: int) -> datetime | None:
+    def paused_until(self, chat: ChatKey) -> datetime | None:
         """When the chat's pause ends, if it is paused."""
-        until = self._paused_until.get(chat_id)
+        until = self._paused_until.get(chat)
         return until if until is not None and until > self._clock() else None
 
-    async def skip_today(self, chat_id: int, tz: str) -> None:
+    async def skip_today(self, chat: ChatKey, tz: str) -> None:
         """Send no more nudges today (local time), without changing the schedule."""
         today = local_date(self._clock(), tz)
         midnight = datetime.combine(today + timedelta(days=1), datetime.min.time())
         until = midnight.replace(tzinfo=zone_info(tz)).astimezone(UTC)
-        if (self.paused_until(chat_id) or self._clock()) < until:
+        if (self.paused_until(chat) or self._clock()) < until:
             await self._update_profile(
-                chat_id,
+                chat,
                 lambda p: replace(p, paused_until=until.isoformat(), snoozed_until=None),
             )
-            self._paused_until[chat_id] = until
-        self._dispatcher.cancel_once(chat_id)
+            self._paused_until[chat] = until
+        self._dispatcher.cancel_once(chat)
 
-    async def snooze(self, chat_id: int, thread_id: int | None = None) -> datetime:
+    async def snooze(self, chat: ChatKey, thread_id: int | None = None) -> datetime:
         """Send one more nudge an hour from now (into ``thread_id``, a forum topic); UTC.
 
         A snooze still pending is kept, so pressing Snooze twice changes nothing.
@@ -390,41 +394,41 @@ class ReminderService:
                 return profile
             return replace(profile, snoozed_until=at.isoformat(), snoozed_thread=thread_id)
 
-        profile = await self._update_profile(chat_id, snoozed)
+        profile = await self._update_profile(chat, snoozed)
         pending = _parse(profile.snoozed_until)
         if pending is not None and pending != at:
             return pending
-        self._dispatcher.schedule_once(chat_id, at)
+        self._dispatcher.schedule_once(chat, at)
         return at
 
     # ----- blocked chats ------------------------------------------------------------
 
-    async def chat_unreachable(self, chat_id: int) -> None:
+    async def chat_unreachable(self, chat: ChatKey) -> None:
         """The bot was blocked or removed: deactivate the chat's reminders, keep them stored."""
-        profile = await self._repo.get_profile(chat_id)
+        profile = await self._repo.get_profile(chat)
         if profile is not None and profile.blocked:
             return
-        await self._repo.set_reminders_active(chat_id, False)
-        await self._update_profile(chat_id, lambda p: replace(p, blocked=True, snoozed_until=None))
-        self._dispatcher.remove_chat(chat_id)
-        log.info("chat %d blocked or removed the bot; its reminders are deactivated", chat_id)
+        await self._repo.set_reminders_active(chat, False)
+        await self._update_profile(chat, lambda p: replace(p, blocked=True, snoozed_until=None))
+        self._dispatcher.remove_chat(chat)
+        log.info("chat %s blocked or removed the bot; its reminders are deactivated", chat)
 
-    async def is_blocked(self, chat_id: int) -> bool:
+    async def is_blocked(self, chat: ChatKey) -> bool:
         """Whether the chat's reminders were deactivated because the bot was blocked."""
-        profile = await self._repo.get_profile(chat_id)
+        profile = await self._repo.get_profile(chat)
         return profile is not None and profile.blocked
 
-    async def reactivate(self, chat_id: int) -> int:
+    async def reactivate(self, chat: ChatKey) -> int:
         """Turn a formerly blocked chat's reminders back on; return how many are on now.
 
         Reminders the user paused one by one stay paused (and are not counted).
         """
-        profile = await self._repo.get_profile(chat_id)
+        profile = await self._repo.get_profile(chat)
         if profile is not None and profile.blocked:
-            await self._update_profile(chat_id, lambda p: replace(p, blocked=False))
+            await self._update_profile(chat, lambda p: replace(p, blocked=False))
         now = self._clock().isoformat()
         count = 0
-        for reminder in await self._repo.reminders_for(chat_id):
+        for reminder in await self._repo.reminders_for(chat):
             if not reminder.active:
                 updated = replace(
                     reminder, active=True, last_fired=_later(reminder.last_fired, now)
@@ -437,10 +441,10 @@ class ReminderService:
 
     # ----- progress -----------------------------------------------------------------
 
-    async def progress(self, chat_id: int, tz: str | None = None) -> Progress:
+    async def progress(self, chat: ChatKey, tz: str | None = None) -> Progress:
         """The learner's step and streak."""
-        profile = await self.profile(chat_id)
-        reminders = await self._repo.reminders_for(chat_id)
+        profile = await self.profile(chat)
+        reminders = await self._repo.reminders_for(chat)
         today = local_date(self._clock(), tz or profile.tz or "UTC")
         scheduled = frozenset().union(*(r.days for r in reminders if r.active))
         studied = parse_study_dates(profile.studied)
@@ -451,32 +455,32 @@ class ReminderService:
             total_days=len(studied),
         )
 
-    async def set_step(self, chat_id: int, step: int) -> None:
+    async def set_step(self, chat: ChatKey, step: int) -> None:
         """Record which step of the guide the learner is on."""
         if step not in self._actions:
             raise ValueError(f"no step {step}")
-        await self._update_profile(chat_id, lambda p: replace(p, step=step))
+        await self._update_profile(chat, lambda p: replace(p, step=step))
 
-    async def record_study(self, chat_id: int) -> Progress:
+    async def record_study(self, chat: ChatKey) -> Progress:
         """Record that the learner studied today (in their time zone)."""
 
         def studied_today(profile: ChatProfile) -> ChatProfile:
             today = local_date(self._clock(), profile.tz or "UTC")
             return replace(profile, studied=record_study(profile.studied, today))
 
-        await self._update_profile(chat_id, studied_today)
-        return await self.progress(chat_id)
+        await self._update_profile(chat, studied_today)
+        return await self.progress(chat)
 
     async def _update_profile(
         self,
-        chat_id: int,
+        chat: ChatKey,
         change: Callable[[ChatProfile], ChatProfile],
         *,
         is_group: bool = False,
     ) -> ChatProfile:
         """Apply ``change`` to the chat's profile and store it, with no lost concurrent update."""
-        async with self._profile_locks[chat_id % PROFILE_LOCKS]:
-            current = await self.profile(chat_id, is_group=is_group)
+        async with self._profile_locks[_stripe(chat)]:
+            current = await self.profile(chat, is_group=is_group)
             updated = change(current)
             if updated != current:
                 await self._repo.put_profile(updated)
@@ -484,22 +488,24 @@ class ReminderService:
 
     # ----- delivery -----------------------------------------------------------------
 
-    def _is_paused(self, chat_id: int, occurrence: datetime) -> bool:
-        until = self._paused_until.get(chat_id)
+    def _is_paused(self, chat: ChatKey, occurrence: datetime) -> bool:
+        until = self._paused_until.get(chat)
         return until is not None and occurrence < until
 
     async def _deliver(self, job: Job) -> None:
-        sender = self._senders.get(NUDGE_PLATFORM)
+        sender = self._senders.get(job.chat.platform)
         if sender is None:
-            raise RuntimeError("reminder service is not started")
-        chat_id = self.current_chat(job.chat_id)
-        profile = await self.profile(chat_id)
+            raise RuntimeError(
+                f"no nudge sender for {job.chat.platform}: is its front end running?"
+            )
+        chat = self.current_chat(job.chat)
+        profile = await self.profile(chat)
         if profile.blocked:
             raise ChatUnreachable("chat is marked blocked")
         if job.kind == "snooze":
             thread_id = profile.snoozed_thread
         else:
-            reminder = await self._stored_reminder(chat_id, job.reminder_id)
+            reminder = await self._stored_reminder(chat, job.reminder_id)
             if reminder is None:
                 return  # deleted while the nudge waited in the outbox
             thread_id = reminder.thread_id
@@ -508,32 +514,32 @@ class ReminderService:
         else:
             text, counter = choose_nudge(profile.step, self._actions, profile.nudge_counter)
         nudge = Nudge(
-            chat_id, profile.is_group, profile.step, text, job.kind == "snooze", thread_id
+            chat.id, profile.is_group, profile.step, text, job.kind == "snooze", thread_id
         )
         try:
             await sender(nudge)
         except ChatMoved as moved:
-            await self.move_chat(chat_id, moved.new_chat_id)
-            chat_id = moved.new_chat_id
-            await sender(replace(nudge, chat_id=chat_id))
+            await self.move_chat(chat, moved.new_chat_id)
+            chat = ChatKey(chat.platform, moved.new_chat_id)
+            await sender(replace(nudge, chat_id=chat.id))
         # The counter only rotates texts; the occurrence itself is recorded in _on_sent.
-        await self._update_profile(chat_id, lambda p: replace(p, nudge_counter=counter))
+        await self._update_profile(chat, lambda p: replace(p, nudge_counter=counter))
 
-    async def _stored_reminder(self, chat_id: int, reminder_id: str | None) -> Reminder | None:
-        for reminder in await self._repo.reminders_for(chat_id):
+    async def _stored_reminder(self, chat: ChatKey, reminder_id: str | None) -> Reminder | None:
+        for reminder in await self._repo.reminders_for(chat):
             if reminder.id == reminder_id:
                 return reminder
         return None
 
     async def _on_sent(self, job: Job) -> None:
-        chat_id = self.current_chat(job.chat_id)
+        chat = self.current_chat(job.chat)
         if job.kind == "snooze":
             await self._update_profile(
-                chat_id, lambda p: replace(p, snoozed_until=None, snoozed_thread=None)
+                chat, lambda p: replace(p, snoozed_until=None, snoozed_thread=None)
             )
             return
         if job.reminder_id is not None:
-            await self._repo.record_fired(chat_id, job.reminder_id, job.occurrence.isoformat())
+            await self._repo.record_fired(chat, job.reminder_id, job.occurrence.isoformat())
         self._dispatcher.mark_sent(job)
 
     async def _on_failed(self, job: Job, exc: BaseException) -> None:
@@ -543,22 +549,27 @@ class ReminderService:
         once that is older than the grace, as a scheduled occurrence's do in the engine.
         """
         if isinstance(exc, RetryAfter):  # the transport waited and retried already
-            log.warning("nudge to chat %d dropped, still rate limited: %s", job.chat_id, exc)
+            log.warning("nudge to chat %s dropped, still rate limited: %s", job.chat, exc)
             self._dispatcher.mark_failed(job, retry=False)
             return
-        log.warning("nudge to chat %d failed, will retry within the grace: %s", job.chat_id, exc)
+        log.warning("nudge to chat %s failed, will retry within the grace: %s", job.chat, exc)
         if job.kind == "snooze":
             first = job.payload if isinstance(job.payload, datetime) else job.occurrence
             at = self._clock() + RETRY
             if at - first <= self._grace:
-                self._dispatcher.schedule_once(job.chat_id, at, first)
+                self._dispatcher.schedule_once(job.chat, at, first)
             else:
                 self._dispatcher.skipped_late += 1
             return
         self._dispatcher.mark_failed(job)
 
     async def _on_unreachable(self, job: Job, exc: BaseException) -> None:
-        await self.chat_unreachable(self.current_chat(job.chat_id))
+        await self.chat_unreachable(self.current_chat(job.chat))
+
+
+def _stripe(chat: ChatKey) -> int:
+    """The profile lock of ``chat`` (the same chat id on two platforms may share one)."""
+    return chat.id % PROFILE_LOCKS
 
 
 def _parse(text: str | None) -> datetime | None:
@@ -577,7 +588,9 @@ def _same_schedule(first: Reminder, second: Reminder) -> bool:
 
 def _is_tombstone(profile: ChatProfile) -> bool:
     """Whether a moved group's profile holds nothing but where it moved."""
-    return profile == ChatProfile(profile.chat_id, is_group=True, moved_to=profile.moved_to)
+    return profile == ChatProfile(
+        profile.chat_id, is_group=True, moved_to=profile.moved_to, platform=profile.platform
+    )
 
 
 def _later(first: str | None, second: str) -> str:

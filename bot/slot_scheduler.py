@@ -63,12 +63,12 @@ from apscheduler.triggers.date import DateTrigger
 from bot.ledger import LedgerView, parse_instant
 from bot.outbox import Job
 from bot.slot_times import SlotKey, SlotTrigger, TimeBase, slot_key
-from storage.records import Reminder
+from storage.records import ChatKey, Reminder
 
 log = logging.getLogger(__name__)
 
 Submit = Callable[[Job], Awaitable[None]]
-IsPaused = Callable[[int, datetime], bool]
+IsPaused = Callable[[ChatKey, datetime], bool]
 Clock = Callable[[], datetime]
 
 EXECUTOR = "slot_scheduler"
@@ -87,7 +87,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _never_paused(chat_id: int, occurrence: datetime) -> bool:
+def _never_paused(chat: ChatKey, occurrence: datetime) -> bool:
     return False
 
 
@@ -152,12 +152,13 @@ class SlotScheduler:
         self._keys: dict[tuple[int, int, frozenset[int], str], SlotKey] = {}
         self._bad_keys: set[SlotKey] = set()
         self._by_job: dict[str, _Slot] = {}
-        self._by_chat: dict[int, str | tuple[str, ...]] = {}
+        # platform -> chat id -> its reminder ids: no key object kept per chat
+        self._by_chat: dict[str, dict[int, str | tuple[str, ...]]] = {}
         self._in_flight: dict[str, datetime] = {}
         self._floors: dict[str, datetime] = {}
         self._retry_heap: list[tuple[datetime, int, str, datetime]] = []
         self._retry_due: dict[str, tuple[datetime, SlotKey]] = {}
-        self._snoozes: dict[int, tuple[datetime, int, Any]] = {}
+        self._snoozes: dict[ChatKey, tuple[datetime, int, Any]] = {}
         self._seq = itertools.count()
         self._fire_tasks: set[asyncio.Task[Any]] = set()
         self._stop = asyncio.Event()
@@ -201,7 +202,7 @@ class SlotScheduler:
         return len(self._slots)
 
     def load(
-        self, reminders: Iterable[Reminder], snoozes: Iterable[tuple[int, datetime]] = ()
+        self, reminders: Iterable[Reminder], snoozes: Iterable[tuple[ChatKey, datetime]] = ()
     ) -> None:
         """Index reminders and stored snoozes at start-up, before ``run()``.
 
@@ -211,7 +212,7 @@ class SlotScheduler:
         once to the reminders whose ledger lacks it. For each reminder an undelivered
         occurrence older than the grace adds one to ``skipped_late``. Invalid schedules (an
         unknown zone, a bad time) are logged once per slot and left out. ``snoozes`` are
-        (chat id, aware UTC instant) pairs, as ``schedule_once``.
+        (chat key, aware UTC instant) pairs, as ``schedule_once``.
         """
         now = self._clock()
         horizon = now - self._grace
@@ -241,11 +242,11 @@ class SlotScheduler:
             slot.members.update(members)
             known.update(members)
             for reminder in group:
-                link(reminder.chat_id, reminder.id)
+                link(reminder.platform, reminder.chat_id, reminder.id)
             if fresh:
                 self._count_missed_before(slot, horizon)
-        for chat_id, at in snoozes:
-            self.schedule_once(chat_id, at)
+        for chat, at in snoozes:
+            self.schedule_once(chat, at)
 
     def upsert(self, reminder: Reminder) -> None:
         """Add or replace one reminder; an inactive or paused one leaves the schedule.
@@ -277,12 +278,12 @@ class SlotScheduler:
         if reminder_id in self._records:
             self._detach(reminder_id)
 
-    def remove_chat(self, chat_id: int) -> None:
+    def remove_chat(self, chat: ChatKey) -> None:
         """Forget every reminder and the pending snooze of one chat."""
-        ids = self._by_chat.get(chat_id)
+        ids = self._by_chat.get(chat.platform, {}).get(chat.id)
         for reminder_id in (ids,) if isinstance(ids, str) else ids or ():
             self.remove(reminder_id)
-        self.cancel_once(chat_id)
+        self.cancel_once(chat)
 
     def get(self, reminder_id: str) -> Reminder | None:
         """Return the engine's record of a reminder (``last_fired`` kept up to date)."""
@@ -319,20 +320,20 @@ class SlotScheduler:
 
     # ----- one-off jobs (snooze) -------------------------------------------------------
 
-    def schedule_once(self, chat_id: int, at_utc: datetime, payload: Any = None) -> None:
+    def schedule_once(self, chat: ChatKey, at_utc: datetime, payload: Any = None) -> None:
         """Schedule one snoozed nudge for a chat at ``at_utc`` (aware), replacing the previous.
 
-        It is delivered as ``Job(chat_id, None, at_utc, "snooze", payload)``; one older than
+        It is delivered as ``Job(chat, None, at_utc, "snooze", payload)``; one older than
         the grace when it comes due is dropped and counted in ``skipped_late``.
         """
-        self._snoozes[chat_id] = (at_utc.astimezone(UTC), next(self._seq), payload)
+        self._snoozes[chat] = (at_utc.astimezone(UTC), next(self._seq), payload)
         if self._started:
-            self._arm_snooze(chat_id)
+            self._arm_snooze(chat)
 
-    def cancel_once(self, chat_id: int) -> None:
+    def cancel_once(self, chat: ChatKey) -> None:
         """Cancel a chat's pending snoozed nudge, if any."""
-        if self._snoozes.pop(chat_id, None) is not None and self._started:
-            self._remove_job(f"{SNOOZE_JOB}{chat_id}")
+        if self._snoozes.pop(chat, None) is not None and self._started:
+            self._remove_job(f"{SNOOZE_JOB}{chat}")
 
     # ----- outcomes --------------------------------------------------------------------
 
@@ -393,8 +394,8 @@ class SlotScheduler:
                     self._add_slot_job(slot, first)
                 if index % _ADD_CHUNK == 0:
                     await asyncio.sleep(0)
-            for chat_id in list(self._snoozes):
-                self._arm_snooze(chat_id)
+            for chat in list(self._snoozes):
+                self._arm_snooze(chat)
             self._arm_retries()
             self._scheduler.resume()
             self._ready.set()
@@ -456,11 +457,11 @@ class SlotScheduler:
                     reminder.last_fired
                 ):
                     continue
-                if self._is_paused(reminder.chat_id, occurrence):
+                if self._is_paused(reminder.key, occurrence):
                     self.skipped_paused += 1
                     continue
                 self._in_flight[reminder_id] = occurrence
-                jobs.append(Job(reminder.chat_id, reminder_id, occurrence))
+                jobs.append(Job(reminder.key, reminder_id, occurrence))
             await self._submit_all(jobs)
 
     async def _fire_retries(self) -> None:
@@ -489,41 +490,39 @@ class SlotScheduler:
                 continue
             if not self._allows(reminder, occurrence, slot):
                 continue
-            if self._is_paused(reminder.chat_id, occurrence):
+            if self._is_paused(reminder.key, occurrence):
                 self.skipped_paused += 1
                 continue
             self._in_flight[reminder_id] = occurrence
-            jobs.append(Job(reminder.chat_id, reminder_id, occurrence))
+            jobs.append(Job(reminder.key, reminder_id, occurrence))
         self._arm_retries()
         if jobs:
             self._spawn(self._submit_all(jobs))
 
-    async def _fire_snooze(self, chat_id: int, seq: int) -> None:
+    async def _fire_snooze(self, chat: ChatKey, seq: int) -> None:
         """Hand a chat's snoozed nudge to ``submit`` (called by APScheduler)."""
-        pending = self._snoozes.get(chat_id)
+        pending = self._snoozes.get(chat)
         if pending is None or pending[1] != seq or not self._started:
             return
         now = self._sync_time()
         at, _, payload = pending
         if at > now:  # real time ran ahead of the engine clock: not due yet
-            self._arm_snooze(chat_id)
+            self._arm_snooze(chat)
             return
-        del self._snoozes[chat_id]
+        del self._snoozes[chat]
         if at < now - self._grace:
             self.skipped_late += 1
             return
-        self._spawn(
-            self._submit_snooze(chat_id, pending, Job(chat_id, None, at, "snooze", payload))
-        )
+        self._spawn(self._submit_snooze(chat, pending, Job(chat, None, at, "snooze", payload)))
 
     async def _submit_snooze(
-        self, chat_id: int, pending: tuple[datetime, int, Any], job: Job
+        self, chat: ChatKey, pending: tuple[datetime, int, Any], job: Job
     ) -> None:
         try:
             await self._submit(job)
         except BaseException:
-            if chat_id not in self._snoozes:
-                self._snoozes[chat_id] = pending  # not handed over: keep it for the next start
+            if chat not in self._snoozes:
+                self._snoozes[chat] = pending  # not handed over: keep it for the next start
             raise
 
     async def _guarded(self, work: Awaitable[None]) -> None:
@@ -563,8 +562,8 @@ class SlotScheduler:
     def _on_missed(self, event: JobExecutionEvent) -> None:
         """APScheduler skipped a run older than the grace (the loop was blocked or asleep)."""
         if event.job_id.startswith(SNOOZE_JOB):
-            chat_id = int(event.job_id.removeprefix(SNOOZE_JOB))
-            if self._snoozes.pop(chat_id, None) is not None:
+            platform, _, chat_id = event.job_id.removeprefix(SNOOZE_JOB).rpartition(":")
+            if self._snoozes.pop(ChatKey(platform, int(chat_id)), None) is not None:
                 self.skipped_late += 1
             return
         slot = self._by_job.get(event.job_id)
@@ -591,7 +590,7 @@ class SlotScheduler:
                 return None
         slot.members[reminder.id] = reminder
         self._records[reminder.id] = reminder
-        self._link_chat(reminder.chat_id, reminder.id)
+        self._link_chat(reminder.platform, reminder.chat_id, reminder.id)
         return slot
 
     def _new_slot(
@@ -621,9 +620,9 @@ class SlotScheduler:
         """Swap a reminder's record within the same slot."""
         self._records[reminder.id] = reminder
         self._slots[self._key(reminder)].members[reminder.id] = reminder
-        if known.chat_id != reminder.chat_id:
-            self._unlink_chat(known.chat_id, known.id)
-            self._link_chat(reminder.chat_id, reminder.id)
+        if known.key != reminder.key:
+            self._unlink_chat(known.platform, known.chat_id, known.id)
+            self._link_chat(reminder.platform, reminder.chat_id, reminder.id)
 
     def _detach(self, reminder_id: str) -> None:
         """Take a reminder out of its slot; the slot's job goes with its last reminder."""
@@ -631,7 +630,7 @@ class SlotScheduler:
         self._in_flight.pop(reminder_id, None)
         self._retry_due.pop(reminder_id, None)
         self._floors.pop(reminder_id, None)
-        self._unlink_chat(reminder.chat_id, reminder_id)
+        self._unlink_chat(reminder.platform, reminder.chat_id, reminder_id)
         key = self._key(reminder)
         slot = self._slots[key]
         del slot.members[reminder_id]
@@ -642,26 +641,30 @@ class SlotScheduler:
                 slot.job = None
                 self._remove_job(slot.job_id)
 
-    def _link_chat(self, chat_id: int, reminder_id: str) -> None:
+    def _link_chat(self, platform: str, chat_id: int, reminder_id: str) -> None:
         """Index a reminder under its chat (one id as a str, more as a tuple: compact)."""
-        ids = self._by_chat.get(chat_id)
+        chats = self._by_chat.get(platform)
+        if chats is None:
+            chats = self._by_chat[platform] = {}
+        ids = chats.get(chat_id)
         if ids is None:
-            self._by_chat[chat_id] = reminder_id
+            chats[chat_id] = reminder_id
         elif isinstance(ids, str):
-            self._by_chat[chat_id] = (ids, reminder_id)
+            chats[chat_id] = (ids, reminder_id)
         else:
-            self._by_chat[chat_id] = (*ids, reminder_id)
+            chats[chat_id] = (*ids, reminder_id)
 
-    def _unlink_chat(self, chat_id: int, reminder_id: str) -> None:
-        ids = self._by_chat.get(chat_id)
+    def _unlink_chat(self, platform: str, chat_id: int, reminder_id: str) -> None:
+        chats = self._by_chat.get(platform, {})
+        ids = chats.get(chat_id)
         if ids is None:
             return
         if isinstance(ids, str):
             if ids == reminder_id:
-                del self._by_chat[chat_id]
+                del chats[chat_id]
             return
         rest = tuple(i for i in ids if i != reminder_id)
-        self._by_chat[chat_id] = rest[0] if len(rest) == 1 else rest
+        chats[chat_id] = rest[0] if len(rest) == 1 else rest
 
     def _allows(self, reminder: Reminder, occurrence: datetime, slot: _Slot) -> bool:
         floor = self._floors.get(reminder.id)
@@ -740,8 +743,8 @@ class SlotScheduler:
                 self.skipped_late += self._undelivered(slot, occurrence)
                 occurrence = slot.trigger.next_after(horizon - _TICK)
             self._rearm_slot(slot, occurrence)
-        for chat_id in list(self._snoozes):
-            self._arm_snooze(chat_id)
+        for chat in list(self._snoozes):
+            self._arm_snooze(chat)
         self._arm_retries()
         if running:
             self._scheduler.resume()
@@ -777,14 +780,14 @@ class SlotScheduler:
         if slot.job is not None:
             slot.job.modify(next_run_time=self._real(occurrence))
 
-    def _arm_snooze(self, chat_id: int) -> None:
-        at, seq, _ = self._snoozes[chat_id]
+    def _arm_snooze(self, chat: ChatKey) -> None:
+        at, seq, _ = self._snoozes[chat]
         self._scheduler.add_job(
             self._fire_snooze,
             DateTrigger(run_date=self._real(at), timezone=UTC),
-            args=(chat_id, seq),
-            id=f"{SNOOZE_JOB}{chat_id}",
-            name=f"{SNOOZE_JOB}{chat_id}",
+            args=(chat, seq),
+            id=f"{SNOOZE_JOB}{chat}",
+            name=f"{SNOOZE_JOB}{chat}",
             executor=EXECUTOR,
             misfire_grace_time=self._grace_seconds,
             coalesce=True,

@@ -1,1 +1,4 @@
-"""Front ends: each subpackage turns one platform's events into calls on the core."""
+"""Front ends: each turns its platform's events into calls on the core and renders the Replies.
+
+``telegram/`` is the Telegram front end; ``console.py`` is the console (``python -m bot chat``).
+"""

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from storage.errors import StorageError
-from storage.records import ChatProfile, Reminder
+from storage.records import ChatKey, ChatProfile, Reminder
 from storage.repository import (
     DEFAULT_CACHED_SHARDS,
     DEFAULT_SHARDS,
@@ -23,7 +23,8 @@ Result = TypeVar("Result")
 
 
 class AsyncRepository:
-    """Coroutine twin of :class:`Repository`; disk work never blocks the event loop.
+    """Coroutine twin of :class:`Repository` (chats named by ChatKey); disk work never blocks
+    the event loop.
 
     One worker thread runs every call in submission order, so TinyDB is only touched from
     that thread and a change is durable when its coroutine returns.
@@ -61,17 +62,17 @@ class AsyncRepository:
         self._closed = True
         self._executor.shutdown(wait=True)
 
-    async def get_profile(self, chat_id: int) -> ChatProfile | None:
+    async def get_profile(self, chat: ChatKey) -> ChatProfile | None:
         """Return the chat's profile, or None."""
-        return await self._run(self._repository.get_profile, chat_id)
+        return await self._run(self._repository.get_profile, chat)
 
     async def put_profile(self, profile: ChatProfile) -> None:
         """Create or replace the chat's profile."""
         await self._run(self._repository.put_profile, profile)
 
-    async def reminders_for(self, chat_id: int) -> list[Reminder]:
+    async def reminders_for(self, chat: ChatKey) -> list[Reminder]:
         """Return the chat's reminders, oldest first."""
-        return await self._run(self._repository.reminders_for, chat_id)
+        return await self._run(self._repository.reminders_for, chat)
 
     async def add_reminder(self, reminder: Reminder) -> None:
         """Store a new reminder (DuplicateReminderError, ReminderLimitError)."""
@@ -81,25 +82,25 @@ class AsyncRepository:
         """Replace the reminder with the same id; False if it is gone."""
         return await self._run(self._repository.put_reminder, reminder)
 
-    async def delete_reminder(self, chat_id: int, reminder_id: str) -> bool:
+    async def delete_reminder(self, chat: ChatKey, reminder_id: str) -> bool:
         """Delete one reminder; False if there was none with that id."""
-        return await self._run(self._repository.delete_reminder, chat_id, reminder_id)
+        return await self._run(self._repository.delete_reminder, chat, reminder_id)
 
-    async def delete_all_reminders(self, chat_id: int) -> int:
+    async def delete_all_reminders(self, chat: ChatKey) -> int:
         """Delete every reminder of the chat; return how many."""
-        return await self._run(self._repository.delete_all_reminders, chat_id)
+        return await self._run(self._repository.delete_all_reminders, chat)
 
-    async def set_reminders_active(self, chat_id: int, active: bool) -> int:
+    async def set_reminders_active(self, chat: ChatKey, active: bool) -> int:
         """Switch the chat's reminders on or off; return how many changed."""
-        return await self._run(self._repository.set_reminders_active, chat_id, active)
+        return await self._run(self._repository.set_reminders_active, chat, active)
 
-    async def record_fired(self, chat_id: int, reminder_id: str, occurrence_iso: str) -> bool:
+    async def record_fired(self, chat: ChatKey, reminder_id: str, occurrence_iso: str) -> bool:
         """Set one reminder's ``last_fired``; False if it is gone."""
-        return await self._run(self._repository.record_fired, chat_id, reminder_id, occurrence_iso)
+        return await self._run(self._repository.record_fired, chat, reminder_id, occurrence_iso)
 
-    async def move_chat(self, old_id: int, new_id: int) -> int:
-        """Move a group's records to its new supergroup id (crash-safe, repeatable)."""
-        return await self._run(self._repository.move_chat, old_id, new_id)
+    async def move_chat(self, old: ChatKey, new: ChatKey) -> int:
+        """Move a group's records to its new chat on the same platform (crash-safe, repeatable)."""
+        return await self._run(self._repository.move_chat, old, new)
 
     async def load_schedule(self) -> tuple[list[ChatProfile], list[Reminder]]:
         """Return every reminder and the profiles that are paused or have a snooze."""

@@ -15,7 +15,9 @@ from storage.records import ChatProfile, Reminder
 
 StringPool = dict[str, str]  # shares equal strings (zones, dates, times) among records
 
-# Schema version 1 records lack the trailing fields added in version 2; both decode.
+# A record's chat is not in the record: its id is the document id and its platform the
+# table's (schema version 3). Schema version 1 records lack the trailing fields added in
+# version 2; the migration decodes both and writes them back whole.
 REMINDER_FIELDS_V1 = ("id", "hour", "minute", "days", "tz", "active", "last_fired", "paused")
 REMINDER_FIELDS = (*REMINDER_FIELDS_V1, "thread_id")
 PROFILE_FIELDS_V1 = (
@@ -58,11 +60,11 @@ _SHARED_DAY_SETS: dict[tuple[int, ...], frozenset[int]] = {}
 
 
 class RecordError(ValueError):
-    """A record does not have the shape schema version 1 or 2 requires."""
+    """A record does not have the shape its schema version requires."""
 
 
 def encode_reminder(reminder: Reminder) -> dict[str, Any]:
-    """Return the stored form of ``reminder`` (the chat id is the document id)."""
+    """Return the stored form of ``reminder`` (its chat is the table and document id)."""
     try:
         days: Any = sorted(reminder.days)
     except TypeError:
@@ -78,12 +80,17 @@ def encode_reminder(reminder: Reminder) -> dict[str, Any]:
         "paused": reminder.paused,
         "thread_id": reminder.thread_id,
     }
-    decode_reminder(reminder.chat_id, item)  # refuse to store what could not be read back
+    decode_reminder(
+        reminder.platform, reminder.chat_id, item
+    )  # refuse to store what could not be read back
     return item
 
 
-def decode_reminder(chat_id: int, item: Any, pool: StringPool | None = None) -> Reminder:
-    """Build a Reminder from its stored form, or raise RecordError saying what is wrong."""
+def decode_reminder(
+    platform: str, chat_id: int, item: Any, pool: StringPool | None = None
+) -> Reminder:
+    """Build chat (``platform``, ``chat_id``)'s Reminder from its stored form, or raise
+    RecordError saying what is wrong."""
     fields = _values(item, REMINDER_FIELDS, REMINDER_FIELDS_V1)
     if fields is None or tuple(map(type, fields)) not in _REMINDER_TYPES:
         raise RecordError(_explain_reminder(item))
@@ -101,12 +108,22 @@ def decode_reminder(chat_id: int, item: Any, pool: StringPool | None = None) -> 
     except RecordError as error:
         raise RecordError(f"reminder {reminder_id!r}: {error}") from None
     return Reminder(
-        reminder_id, chat_id, hour, minute, day_set, tz, active, last_fired, paused, thread_id
+        reminder_id,
+        chat_id,
+        hour,
+        minute,
+        day_set,
+        tz,
+        active,
+        last_fired,
+        paused,
+        thread_id,
+        platform,
     )
 
 
 def encode_profile(profile: ChatProfile) -> dict[str, Any]:
-    """Return the stored form of ``profile`` (the chat id is the document id)."""
+    """Return the stored form of ``profile`` (its chat is the table and document id)."""
     studied = profile.studied
     document = {
         "is_group": profile.is_group,
@@ -120,12 +137,17 @@ def encode_profile(profile: ChatProfile) -> dict[str, Any]:
         "snoozed_thread": profile.snoozed_thread,
         "moved_to": profile.moved_to,
     }
-    decode_profile(profile.chat_id, document)  # refuse to store what could not be read back
+    decode_profile(
+        profile.platform, profile.chat_id, document
+    )  # refuse to store what could not be read back
     return document
 
 
-def decode_profile(chat_id: int, document: Any, pool: StringPool | None = None) -> ChatProfile:
-    """Build a ChatProfile from its stored form, or raise RecordError saying what is wrong."""
+def decode_profile(
+    platform: str, chat_id: int, document: Any, pool: StringPool | None = None
+) -> ChatProfile:
+    """Build chat (``platform``, ``chat_id``)'s ChatProfile from its stored form, or raise
+    RecordError saying what is wrong."""
     fields = _values(document, PROFILE_FIELDS, PROFILE_FIELDS_V1)
     if (
         fields is None
@@ -141,7 +163,18 @@ def decode_profile(chat_id: int, document: Any, pool: StringPool | None = None) 
         tz = None if tz is None else pool.setdefault(tz, tz)
         days = tuple(map(pool.setdefault, studied, studied))
     return ChatProfile(
-        chat_id, is_group, tz, step, days, paused_until, blocked, counter, snoozed, thread, moved
+        chat_id,
+        is_group,
+        tz,
+        step,
+        days,
+        paused_until,
+        blocked,
+        counter,
+        snoozed,
+        thread,
+        moved,
+        platform,
     )
 
 

@@ -24,19 +24,23 @@ from storage.codec import (
     encode_reminder,
 )
 from storage.errors import StorageError
-from storage.records import MAX_REMINDERS_PER_CHAT, ChatProfile, Reminder
+from storage.migration import migrate_if_needed
+from storage.records import MAX_REMINDERS_PER_CHAT, ChatKey, ChatProfile, Reminder, is_chat_key
 from storage.schema import SCHEMA_VERSION, load_or_create_meta
 from storage.shards import (
     PROFILES_TABLE,
     REMINDERS_TABLE,
+    TABLES,
     Shard,
     ShardSet,
     lock_data_dir,
+    table_name,
     unlock_data_dir,
 )
 
 __all__ = [
     "SCHEMA_VERSION",
+    "ChatKey",
     "DuplicateReminderError",
     "ReminderLimitError",
     "Repository",
@@ -51,7 +55,7 @@ YIELD_EVERY_RECORDS = 200  # while loading, let other threads run this often
 ITEMS_KEY = "items"  # a chat's reminders document: {"items": [reminder, ...]}
 
 Result = TypeVar("Result")
-FiredUpdate = tuple[int, str, str]  # (chat_id, reminder_id, occurrence_iso)
+FiredUpdate = tuple[ChatKey, str, str]  # (chat, reminder_id, occurrence_iso)
 
 
 class DuplicateReminderError(ValueError):
@@ -66,7 +70,7 @@ class SameScheduleError(ValueError):
     """The chat already has a reminder with this time, days, zone and topic."""
 
     def __init__(self, existing: Reminder) -> None:
-        super().__init__(f"chat {existing.chat_id} already has {existing.id!r} at that time")
+        super().__init__(f"chat {existing.key} already has {existing.id!r} at that time")
         self.existing = existing
 
 
@@ -90,10 +94,12 @@ class StorageCounts:
 class Repository:
     """Synchronous, thread-safe access to profiles and reminders; every change is durable.
 
-    Each chat's profile and reminders live in shard ``chat_id mod shards``; a change rewrites
-    that one small file atomically. Only the ``cached_shards`` most recently used shards stay
-    parsed: memory does not grow with subscribers, and the garbage collector never has to
-    walk a large young heap (64 cached shards cost 30-60 ms collections at 100,000 chats).
+    Every method names a chat by its :class:`ChatKey` (platform, id). Each chat's profile and
+    reminders live in one shard (``storage.shards.shard_index``), in its platform's tables;
+    a change rewrites that one small file atomically. Only the ``cached_shards`` most
+    recently used shards stay parsed: memory does not grow with subscribers, and the garbage
+    collector never has to walk a large young heap (64 cached shards cost 30-60 ms
+    collections at 100,000 chats).
     """
 
     def __init__(self, shards: ShardSet, lock_fd: int) -> None:
@@ -111,7 +117,11 @@ class Repository:
         *,
         cached_shards: int = DEFAULT_CACHED_SHARDS,
     ) -> Repository:
-        """Open (or create) ``data_dir``; ``shards`` only applies when it is created."""
+        """Open (or create) ``data_dir``; ``shards`` only applies when it is created.
+
+        A directory of an older schema version is first backed up beside itself and
+        migrated (``storage.migration``); a crash during that is finished by the next open.
+        """
         if not data_dir.is_dir():
             data_dir.mkdir(parents=True)
             fsync_directory(data_dir.parent)
@@ -119,6 +129,7 @@ class Repository:
         try:
             remove_stale_temp_files(data_dir)
             meta = load_or_create_meta(data_dir, shards)
+            meta = migrate_if_needed(data_dir, meta)
         except BaseException:
             unlock_data_dir(lock_fd)
             raise
@@ -148,28 +159,29 @@ class Repository:
 
     # Profiles
 
-    def get_profile(self, chat_id: int) -> ChatProfile | None:
+    def get_profile(self, chat: ChatKey) -> ChatProfile | None:
         """Return the chat's profile, or None if the bot has none."""
-        with self._using(chat_id) as shard:
-            document = shard.profiles.get(doc_id=chat_id)
+        with self._using(chat) as shard:
+            document = shard.profiles(chat.platform).get(doc_id=chat.id)
             if document is None:
                 return None
-            return self._decoded(shard, PROFILES_TABLE, chat_id, decode_profile, document)
+            return self._decoded(shard, PROFILES_TABLE, chat, decode_profile, document)
 
     def put_profile(self, profile: ChatProfile) -> None:
         """Create or replace the chat's profile."""
+        chat = profile.key
         document = Document(encode_profile(profile), doc_id=profile.chat_id)
-        with self._using(profile.chat_id, writes=True) as shard:
-            shard.profiles.upsert(document)
+        with self._using(chat, writes=True) as shard:
+            shard.profiles(chat.platform).upsert(document)
 
     # Reminders of one chat
 
-    def reminders_for(self, chat_id: int) -> list[Reminder]:
+    def reminders_for(self, chat: ChatKey) -> list[Reminder]:
         """Return the chat's reminders, oldest first."""
-        with self._using(chat_id) as shard:
+        with self._using(chat) as shard:
             return [
-                self._decoded(shard, REMINDERS_TABLE, chat_id, decode_reminder, item)
-                for item in self._items(shard, chat_id)
+                self._decoded(shard, REMINDERS_TABLE, chat, decode_reminder, item)
+                for item in self._items(shard, chat)
             ]
 
     def add_reminder(self, reminder: Reminder) -> None:
@@ -179,129 +191,135 @@ class Repository:
         topic: nothing is stored) or ReminderLimitError.
         """
         item = encode_reminder(reminder)
-        with self._using(reminder.chat_id, writes=True) as shard:
-            items = self._items(shard, reminder.chat_id)
+        chat = reminder.key
+        with self._using(chat, writes=True) as shard:
+            items = self._items(shard, chat)
             if any(existing["id"] == reminder.id for existing in items):
-                raise DuplicateReminderError(f"chat {reminder.chat_id} has {reminder.id!r}")
+                raise DuplicateReminderError(f"chat {chat} has {reminder.id!r}")
             for existing in items:
                 if same_schedule(existing, item):
-                    raise SameScheduleError(decode_reminder(reminder.chat_id, existing))
+                    raise SameScheduleError(decode_reminder(*chat, existing))
             if len(items) >= MAX_REMINDERS_PER_CHAT:
-                raise ReminderLimitError(
-                    f"chat {reminder.chat_id} has {MAX_REMINDERS_PER_CHAT} reminders"
-                )
-            self._store_items(shard, reminder.chat_id, [*items, item])
+                raise ReminderLimitError(f"chat {chat} has {MAX_REMINDERS_PER_CHAT} reminders")
+            self._store_items(shard, chat, [*items, item])
 
     def put_reminder(self, reminder: Reminder) -> bool:
         """Replace the stored reminder with the same id; False (and no write) if it is gone."""
         item = encode_reminder(reminder)
         changed = self._change_items(
-            reminder.chat_id, lambda old: item if old["id"] == item["id"] else old
+            reminder.key, lambda old: item if old["id"] == item["id"] else old
         )
         return changed > 0
 
-    def record_fired(self, chat_id: int, reminder_id: str, occurrence_iso: str) -> bool:
+    def record_fired(self, chat: ChatKey, reminder_id: str, occurrence_iso: str) -> bool:
         """Set the reminder's ``last_fired``; False (and no write) if it is gone."""
-        return self.record_fired_many([(chat_id, reminder_id, occurrence_iso)]) == 1
+        return self.record_fired_many([(chat, reminder_id, occurrence_iso)]) == 1
 
     def record_fired_many(self, updates: Iterable[FiredUpdate]) -> int:
         """Set ``last_fired`` for many reminders, one file write per shard; return how many."""
-        by_shard: dict[int, dict[int, dict[str, str]]] = defaultdict(dict)
-        for chat_id, reminder_id, occurrence_iso in updates:
+        by_shard: dict[int, dict[ChatKey, dict[str, str]]] = defaultdict(dict)
+        for chat, reminder_id, occurrence_iso in updates:
             if type(occurrence_iso) is not str:
                 raise ValueError(f"occurrence_iso must be a string, got {occurrence_iso!r}")
-            by_shard[self._shards.index_for(chat_id)].setdefault(chat_id, {})[reminder_id] = (
+            _check_key(chat)
+            by_shard[self._shards.index_for(chat)].setdefault(chat, {})[reminder_id] = (
                 occurrence_iso
             )
         changed = 0
         for chats in by_shard.values():
             with self._using(next(iter(chats)), writes=True) as shard, shard.storage.batch():
-                for chat_id, fired in chats.items():
-                    items = self._items(shard, chat_id)
+                for chat, fired in chats.items():
+                    items = self._items(shard, chat)
                     new_items = [
                         {**item, "last_fired": fired[item["id"]]} if item["id"] in fired else item
                         for item in items
                     ]
                     hits = sum(1 for item in items if item["id"] in fired)
                     if hits:
-                        self._store_items(shard, chat_id, new_items)
+                        self._store_items(shard, chat, new_items)
                         changed += hits
         return changed
 
-    def delete_reminder(self, chat_id: int, reminder_id: str) -> bool:
+    def delete_reminder(self, chat: ChatKey, reminder_id: str) -> bool:
         """Delete one reminder; False if the chat has no reminder with that id."""
-        with self._using(chat_id, writes=True) as shard:
-            items = self._items(shard, chat_id)
+        with self._using(chat, writes=True) as shard:
+            items = self._items(shard, chat)
             kept = [item for item in items if item["id"] != reminder_id]
             if len(kept) == len(items):
                 return False
-            self._store_items(shard, chat_id, kept)
+            self._store_items(shard, chat, kept)
             return True
 
-    def delete_all_reminders(self, chat_id: int) -> int:
+    def delete_all_reminders(self, chat: ChatKey) -> int:
         """Delete every reminder of the chat; return how many there were."""
-        with self._using(chat_id, writes=True) as shard:
-            items = self._items(shard, chat_id)
+        with self._using(chat, writes=True) as shard:
+            items = self._items(shard, chat)
             if items:
-                self._store_items(shard, chat_id, [])
+                self._store_items(shard, chat, [])
             return len(items)
 
-    def set_reminders_active(self, chat_id: int, active: bool) -> int:
+    def set_reminders_active(self, chat: ChatKey, active: bool) -> int:
         """Switch all the chat's reminders on or off; return how many changed."""
         if type(active) is not bool:
             raise ValueError(f"active must be a bool, got {active!r}")
         return self._change_items(
-            chat_id, lambda old: old if old["active"] is active else {**old, "active": active}
+            chat, lambda old: old if old["active"] is active else {**old, "active": active}
         )
 
     # A group upgraded to a supergroup
 
-    def move_chat(self, old_id: int, new_id: int) -> int:
-        """Move everything stored for ``old_id`` to ``new_id``; return how many reminders moved.
+    def move_chat(self, old: ChatKey, new: ChatKey) -> int:
+        """Move everything stored for chat ``old`` to ``new``; return how many reminders moved.
 
-        Three durable steps, each one atomic file write: the old profile is marked
-        ``moved_to``; the profile and reminders are merged into the new chat; the old chat is
-        left as a tombstone (a profile with only ``moved_to``). A crash between steps loses
-        nothing and leaves the mark, so calling this again finishes the move; calling it after
-        a finished move changes nothing.
+        Both chats are on one platform (a Telegram group upgraded to a supergroup). Three
+        durable steps, each one atomic file write: the old profile is marked ``moved_to``;
+        the profile and reminders are merged into the new chat; the old chat is left as a
+        tombstone (a profile with only ``moved_to``). A crash between steps loses nothing and
+        leaves the mark, so calling this again finishes the move; calling it after a finished
+        move changes nothing.
         """
-        if old_id == new_id:
+        _check_key(old)
+        _check_key(new)
+        if old.platform != new.platform:
+            raise ValueError(f"a chat cannot move to another platform: {old} -> {new}")
+        if old == new:
             raise ValueError("a chat cannot move to itself")
-        with self._using(old_id, writes=True) as shard:
-            document = shard.profiles.get(doc_id=old_id)
+        platform = old.platform
+        with self._using(old, writes=True) as shard:
+            document = shard.profiles(platform).get(doc_id=old.id)
             profile = (
-                ChatProfile(old_id, is_group=True)
+                ChatProfile(old.id, is_group=True, platform=platform)
                 if document is None
-                else self._decoded(shard, PROFILES_TABLE, old_id, decode_profile, document)
+                else self._decoded(shard, PROFILES_TABLE, old, decode_profile, document)
             )
-            if profile.moved_to not in (None, new_id):
-                raise ValueError(f"chat {old_id} already moved to {profile.moved_to}")
-            items = self._items(shard, old_id)
-            if profile.moved_to == new_id and not items and _is_tombstone(profile):
+            if profile.moved_to not in (None, new.id):
+                raise ValueError(f"chat {old} already moved to {profile.moved_to}")
+            items = self._items(shard, old)
+            if profile.moved_to == new.id and not items and _is_tombstone(profile):
                 return 0
             if profile.moved_to is None:
-                marked = replace(profile, moved_to=new_id)
-                shard.profiles.upsert(Document(encode_profile(marked), doc_id=old_id))
-            moving = [decode_reminder(new_id, item) for item in items]
-        with self._using(new_id, writes=True) as shard, shard.storage.batch():
-            document = shard.profiles.get(doc_id=new_id)
+                marked = replace(profile, moved_to=new.id)
+                shard.profiles(platform).upsert(Document(encode_profile(marked), doc_id=old.id))
+            moving = [decode_reminder(*new, item) for item in items]
+        with self._using(new, writes=True) as shard, shard.storage.batch():
+            document = shard.profiles(platform).get(doc_id=new.id)
             existing = (
                 None
                 if document is None
-                else self._decoded(shard, PROFILES_TABLE, new_id, decode_profile, document)
+                else self._decoded(shard, PROFILES_TABLE, new, decode_profile, document)
             )
-            merged = _merge_profiles(replace(profile, chat_id=new_id, moved_to=None), existing)
-            shard.profiles.upsert(Document(encode_profile(merged), doc_id=new_id))
-            kept = self._items(shard, new_id)
+            merged = _merge_profiles(replace(profile, chat_id=new.id, moved_to=None), existing)
+            shard.profiles(platform).upsert(Document(encode_profile(merged), doc_id=new.id))
+            kept = self._items(shard, new)
             for reminder in moving:
                 item = encode_reminder(reminder)
                 if not any(old["id"] == item["id"] or same_schedule(old, item) for old in kept):
                     kept.append(item)
-            self._store_items(shard, new_id, kept)
-        with self._using(old_id, writes=True) as shard, shard.storage.batch():
-            tombstone = ChatProfile(old_id, is_group=True, moved_to=new_id)
-            shard.profiles.upsert(Document(encode_profile(tombstone), doc_id=old_id))
-            self._store_items(shard, old_id, [])
+            self._store_items(shard, new, kept)
+        with self._using(old, writes=True) as shard, shard.storage.batch():
+            tombstone = ChatProfile(old.id, is_group=True, moved_to=new.id, platform=platform)
+            shard.profiles(platform).upsert(Document(encode_profile(tombstone), doc_id=old.id))
+            self._store_items(shard, old, [])
         return len(moving)
 
     # Everything at once (start-up)
@@ -343,26 +361,30 @@ class Repository:
 
     def bulk_load(self, profiles: Iterable[ChatProfile], reminders: Iterable[Reminder]) -> None:
         """Store many chats fast, one write per shard; replaces those chats' records."""
-        profile_docs: dict[int, list[Document]] = defaultdict(list)
+        ShardDocs = dict[int, dict[str, list[Document]]]  # shard -> platform -> documents
+        profile_docs: ShardDocs = defaultdict(lambda: defaultdict(list))
         for profile in profiles:
-            document = Document(encode_profile(profile), doc_id=profile.chat_id)
-            profile_docs[self._shards.index_for(profile.chat_id)].append(document)
-        items_by_chat: dict[int, list[dict[str, Any]]] = defaultdict(list)
+            chat = _check_key(profile.key)
+            document = Document(encode_profile(profile), doc_id=chat.id)
+            profile_docs[self._shards.index_for(chat)][chat.platform].append(document)
+        items_by_chat: dict[ChatKey, list[dict[str, Any]]] = defaultdict(list)
         for reminder in reminders:
-            items_by_chat[reminder.chat_id].append(encode_reminder(reminder))
-        reminder_docs: dict[int, list[Document]] = defaultdict(list)
-        for chat_id, items in items_by_chat.items():
+            items_by_chat[_check_key(reminder.key)].append(encode_reminder(reminder))
+        reminder_docs: ShardDocs = defaultdict(lambda: defaultdict(list))
+        for chat, items in items_by_chat.items():
             if len(items) > MAX_REMINDERS_PER_CHAT or len({i["id"] for i in items}) < len(items):
-                raise ValueError(f"chat {chat_id}: too many or duplicate reminders")
-            document = Document({ITEMS_KEY: items}, doc_id=chat_id)
-            reminder_docs[self._shards.index_for(chat_id)].append(document)
+                raise ValueError(f"chat {chat}: too many or duplicate reminders")
+            document = Document({ITEMS_KEY: items}, doc_id=chat.id)
+            reminder_docs[self._shards.index_for(chat)][chat.platform].append(document)
         with self._lock, _collector_paused():
             self._ensure_open()
             for index in sorted(profile_docs.keys() | reminder_docs.keys()):
                 shard = self._shards.at(index)
                 with shard.storage.batch():
-                    _replace_documents(shard.profiles, profile_docs.get(index, []))
-                    _replace_documents(shard.reminders, reminder_docs.get(index, []))
+                    for platform, documents in profile_docs.get(index, {}).items():
+                        _replace_documents(shard.profiles(platform), documents)
+                    for platform, documents in reminder_docs.get(index, {}).items():
+                        _replace_documents(shard.reminders(platform), documents)
                 self._recount(shard)
                 self._shards.touched(shard)
 
@@ -406,38 +428,47 @@ class Repository:
         reminder_list: list[Reminder],
     ) -> None:
         """Decode one shard's records on the fast path (no per-record error wrapping)."""
-        if profiles:
-            wanted = profiles if callable(profiles) else None
-            profile_list.extend(
-                [
-                    decode_profile(int(doc_id), document, pool)
-                    for doc_id, document in shard.raw_table(PROFILES_TABLE).items()
-                    if wanted is None or wanted(document)
-                ]
-            )
-        if reminders:
-            for doc_id, document in shard.raw_table(REMINDERS_TABLE).items():
-                chat_id = int(doc_id)
-                items = document[ITEMS_KEY]
-                if len(document) != 1 or type(items) is not list:
-                    raise TypeError("malformed reminders document")
-                reminder_list.extend([decode_reminder(chat_id, item, pool) for item in items])
+        document = shard.storage.read() or {}
+        for name, table in document.items():
+            platform, kind = TABLES[name]
+            if kind == PROFILES_TABLE and profiles:
+                wanted = profiles if callable(profiles) else None
+                profile_list.extend(
+                    [
+                        decode_profile(platform, int(doc_id), record, pool)
+                        for doc_id, record in table.items()
+                        if wanted is None or wanted(record)
+                    ]
+                )
+            elif kind == REMINDERS_TABLE and reminders:
+                for doc_id, record in table.items():
+                    chat_id = int(doc_id)
+                    items = record[ITEMS_KEY]
+                    if len(record) != 1 or type(items) is not list:
+                        raise TypeError("malformed reminders document")
+                    reminder_list.extend(
+                        [decode_reminder(platform, chat_id, item, pool) for item in items]
+                    )
 
     def _explain_bad_record(self, shard: Shard) -> None:
         """Raise a StorageError naming the first bad record of ``shard``."""
-        for doc_id, document in shard.raw_table(PROFILES_TABLE).items():
-            self._decoded(shard, PROFILES_TABLE, int(doc_id), decode_profile, document)
-        for doc_id, document in shard.raw_table(REMINDERS_TABLE).items():
-            for item in self._checked_items(shard, int(doc_id), document):
-                self._decoded(shard, REMINDERS_TABLE, int(doc_id), decode_reminder, item)
+        document = shard.storage.read() or {}
+        for name, table in document.items():
+            platform, kind = TABLES[name]
+            for doc_id, record in table.items():
+                chat = ChatKey(platform, int(doc_id))
+                if kind == PROFILES_TABLE:
+                    self._decoded(shard, PROFILES_TABLE, chat, decode_profile, record)
+                    continue
+                for item in self._checked_items(shard, chat, record):
+                    self._decoded(shard, REMINDERS_TABLE, chat, decode_reminder, item)
 
     @contextmanager
-    def _using(self, chat_id: int, *, writes: bool = False) -> Iterator[Shard]:
-        if type(chat_id) is not int:
-            raise ValueError(f"chat_id must be an int, got {chat_id!r}")
+    def _using(self, chat: ChatKey, *, writes: bool = False) -> Iterator[Shard]:
+        _check_key(chat)
         with self._lock:
             self._ensure_open()
-            shard = self._shards.for_chat(chat_id)
+            shard = self._shards.for_chat(chat)
             try:
                 yield shard
             except BaseException:
@@ -453,60 +484,64 @@ class Repository:
         if self._lock_fd is None:
             raise StorageError("the repository is closed")
 
-    def _items(self, shard: Shard, chat_id: int) -> list[dict[str, Any]]:
-        document = shard.reminders.get(doc_id=chat_id)
+    def _items(self, shard: Shard, chat: ChatKey) -> list[dict[str, Any]]:
+        document = shard.reminders(chat.platform).get(doc_id=chat.id)
         if document is None:
             return []
-        items = self._checked_items(shard, chat_id, document)
+        items = self._checked_items(shard, chat, document)
         for item in items:
-            self._decoded(shard, REMINDERS_TABLE, chat_id, decode_reminder, item)
+            self._decoded(shard, REMINDERS_TABLE, chat, decode_reminder, item)
         return items
 
-    def _checked_items(self, shard: Shard, chat_id: int, document: Any) -> list[dict[str, Any]]:
+    def _checked_items(self, shard: Shard, chat: ChatKey, document: Any) -> list[dict[str, Any]]:
         items = document.get(ITEMS_KEY) if isinstance(document, dict) else None
         if type(items) is not list or document.keys() != {ITEMS_KEY}:
-            raise _record_error(shard, REMINDERS_TABLE, chat_id, "expected {'items': [...]}")
+            raise _record_error(shard, REMINDERS_TABLE, chat, "expected {'items': [...]}")
         return items
 
-    def _store_items(self, shard: Shard, chat_id: int, items: list[dict[str, Any]]) -> None:
+    def _store_items(self, shard: Shard, chat: ChatKey, items: list[dict[str, Any]]) -> None:
+        table = shard.reminders(chat.platform)
         if items:
-            shard.reminders.upsert(Document({ITEMS_KEY: items}, doc_id=chat_id))
+            table.upsert(Document({ITEMS_KEY: items}, doc_id=chat.id))
         else:
-            shard.reminders.remove(doc_ids=[chat_id])
+            table.remove(doc_ids=[chat.id])
 
     def _change_items(
-        self, chat_id: int, change: Callable[[dict[str, Any]], dict[str, Any]]
+        self, chat: ChatKey, change: Callable[[dict[str, Any]], dict[str, Any]]
     ) -> int:
-        with self._using(chat_id, writes=True) as shard:
-            items = self._items(shard, chat_id)
+        with self._using(chat, writes=True) as shard:
+            items = self._items(shard, chat)
             new_items = [change(item) for item in items]
             changed = sum(1 for old, new in zip(items, new_items, strict=True) if old is not new)
             if changed:
-                self._store_items(shard, chat_id, new_items)
+                self._store_items(shard, chat, new_items)
             return changed
 
     def _recount(self, shard: Shard) -> None:
-        reminders = active = 0
-        for document in shard.raw_table(REMINDERS_TABLE).values():
-            for item in document.get(ITEMS_KEY, ()):
-                reminders += 1
-                active += item.get("active") is True and item.get("paused") is False
-        profiles = len(shard.raw_table(PROFILES_TABLE))
+        profiles = reminders = active = 0
+        for name, table in (shard.storage.read() or {}).items():
+            if TABLES[name][1] == PROFILES_TABLE:
+                profiles += len(table)
+                continue
+            for document in table.values():
+                for item in document.get(ITEMS_KEY, ()):
+                    reminders += 1
+                    active += item.get("active") is True and item.get("paused") is False
         self._counts[shard.index] = StorageCounts(profiles, reminders, active)
 
     def _decoded(
         self,
         shard: Shard,
         table: str,
-        chat_id: int,
+        chat: ChatKey,
         decode: Callable[..., Result],
         raw: Any,
         pool: StringPool | None = None,
     ) -> Result:
         try:
-            return decode(chat_id, raw, pool)
+            return decode(chat.platform, chat.id, raw, pool)
         except RecordError as error:
-            raise _record_error(shard, table, chat_id, str(error)) from None
+            raise _record_error(shard, table, chat, str(error)) from None
 
 
 def _has_pause_or_snooze(document: Any) -> bool:
@@ -515,8 +550,16 @@ def _has_pause_or_snooze(document: Any) -> bool:
     )
 
 
+def _check_key(chat: Any) -> ChatKey:
+    if not is_chat_key(chat):
+        raise ValueError(f"a chat is a ChatKey(platform, id) on a known platform, got {chat!r}")
+    return chat
+
+
 def _is_tombstone(profile: ChatProfile) -> bool:
-    return profile == ChatProfile(profile.chat_id, is_group=True, moved_to=profile.moved_to)
+    return profile == ChatProfile(
+        profile.chat_id, is_group=True, moved_to=profile.moved_to, platform=profile.platform
+    )
 
 
 def _merge_profiles(moved: ChatProfile, existing: ChatProfile | None) -> ChatProfile:
@@ -538,9 +581,9 @@ def _merge_profiles(moved: ChatProfile, existing: ChatProfile | None) -> ChatPro
     )
 
 
-def _record_error(shard: Shard, table: str, chat_id: int, problem: str) -> StorageError:
+def _record_error(shard: Shard, kind: str, chat: ChatKey, problem: str) -> StorageError:
     return StorageError(
-        f"{shard.path}: {table} record {chat_id}: {problem}; "
+        f"{shard.path}: {table_name(chat.platform, kind)} record {chat.id}: {problem}; "
         "fix or remove that record, or restore the file from a backup"
     )
 

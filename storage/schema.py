@@ -7,12 +7,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from storage.atomic import atomic_write_bytes, read_json_object
+from storage import atomic
+from storage.atomic import read_json_object
 from storage.errors import StorageError
 
-# 2 added reminders' forum topic and profiles' snoozed topic and moved_to; version 1 records
-# still load as they are (the new fields read as null), so upgrading only rewrites meta.json.
-SCHEMA_VERSION = 2
+# 2 added reminders' forum topic and profiles' snoozed topic and moved_to.
+# 3 keys every chat by (platform, id): each platform has its own tables in a shard file.
+# Older directories are migrated at start-up by storage.migration.
+SCHEMA_VERSION = 3
 META_FILE_NAME = "meta.json"
 SHARD_FILE_PATTERN = re.compile(r"shard-(\d{4})\.json")
 MAX_SHARDS = 10_000
@@ -32,7 +34,10 @@ def shard_file_name(index: int) -> str:
 
 
 def load_or_create_meta(data_dir: Path, shards: int) -> StorageMeta:
-    """Read ``meta.json``, or write it for a new directory; refuse anything it cannot trust."""
+    """Read ``meta.json``, or write it for a new directory; refuse anything it cannot trust.
+
+    An older schema version is returned as it is: the caller migrates the directory.
+    """
     if not 1 <= shards < MAX_SHARDS:
         raise ValueError(f"shards must be 1..{MAX_SHARDS - 1}, got {shards}")
     meta_path = data_dir / META_FILE_NAME
@@ -45,7 +50,7 @@ def load_or_create_meta(data_dir: Path, shards: int) -> StorageMeta:
                 "unknown; restore meta.json from a backup (never guess the shard count)"
             )
         meta = StorageMeta(schema_version=SCHEMA_VERSION, shards=shards)
-        _write_meta(meta_path, meta)
+        write_meta(data_dir, meta)
         return meta
     meta = _parse_meta(meta_path, document)
     strays = sorted(index for index in shard_indexes if index >= meta.shards)
@@ -54,15 +59,14 @@ def load_or_create_meta(data_dir: Path, shards: int) -> StorageMeta:
             f"{meta_path}: says {meta.shards} shards but {shard_file_name(strays[0])} exists; "
             "meta.json does not belong to these shard files; restore the matching meta.json"
         )
-    if meta.schema_version < SCHEMA_VERSION:
-        meta = StorageMeta(schema_version=SCHEMA_VERSION, shards=meta.shards)
-        _write_meta(meta_path, meta)
     return meta
 
 
-def _write_meta(meta_path: Path, meta: StorageMeta) -> None:
+def write_meta(data_dir: Path, meta: StorageMeta) -> None:
+    """Replace ``meta.json`` atomically and durably."""
+    meta_path = data_dir / META_FILE_NAME
     payload = {"schema_version": meta.schema_version, "shards": meta.shards}
-    atomic_write_bytes(meta_path, json.dumps(payload, indent=2).encode("utf-8"))
+    atomic.atomic_write_bytes(meta_path, json.dumps(payload, indent=2).encode("utf-8"))
 
 
 def _parse_meta(meta_path: Path, document: dict[str, object]) -> StorageMeta:
@@ -84,6 +88,16 @@ def _parse_meta(meta_path: Path, document: dict[str, object]) -> StorageMeta:
             "restore meta.json from a backup"
         )
     return StorageMeta(schema_version=version, shards=shards)
+
+
+def shard_files(data_dir: Path) -> list[tuple[int, Path]]:
+    """Every shard file in ``data_dir`` with its index, in index order."""
+    found = []
+    for path in data_dir.iterdir():
+        match = SHARD_FILE_PATTERN.fullmatch(path.name)
+        if match:
+            found.append((int(match.group(1)), path))
+    return sorted(found)
 
 
 def _existing_shard_indexes(data_dir: Path) -> list[int]:

@@ -12,8 +12,8 @@ from pydantic import SecretStr
 from telegram.ext import Application
 
 from bot.settings import Settings, TelegramSettings
-from handlers.telegram.simulator import BotApiSimulator, SentMessage, SimChat, SimUser
 from tests.fakeapi.server import FakeBotApiServer
+from tests.fakeapi.simulator import BotApiSimulator, SentMessage, SimChat, SimUser
 from tests.harness import barrier, coach_running, fake_api
 
 __all__ = ["Coach", "FakeClock", "coach", "fake_api"]

@@ -3,7 +3,7 @@
 How an end-to-end test uses it (the fixture comes from this module; import it into a
 conftest.py with `from tests.harness import fake_api  # noqa: F401`)::
 
-    from handlers.telegram.simulator import SimChat, SimUser
+    from tests.fakeapi.simulator import SimChat, SimUser
     from tests.fakeapi.server import FakeBotApiServer
     from tests.harness import application_builder, barrier, running_application
 
@@ -45,10 +45,10 @@ from bot.core import Core, serving
 from bot.settings import Settings
 from bot.slot_scheduler import utc_now
 from handlers.telegram.app import TelegramFrontEnd, running
-from handlers.telegram.simulator import BotApiSimulator, SentMessage, SimChat, SimUser
-from handlers.telegram.simulator.request import SimulatorRequest
 from handlers.telegram.update_processor import ChatOrderedUpdateProcessor
 from tests.fakeapi.server import DEFAULT_TOKEN, FakeBotApiServer
+from tests.fakeapi.simulator import BotApiSimulator, SentMessage, SimChat, SimUser
+from tests.fakeapi.simulator.request import SimulatorRequest
 
 POLL_TIMEOUT_SECONDS = 1
 SENTINEL_USER = SimUser(999_000_001, "Sentinel", "barrier_sentinel")

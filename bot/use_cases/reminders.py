@@ -37,6 +37,7 @@ from bot.schedule import (
     parse_zone,
 )
 from bot.screens import reminders as screens
+from storage.records import ChatKey
 
 # Commands that change the chat's state (so, in a group, only its managers may use them).
 MANAGING_COMMANDS = frozenset({"remind", "timezone", "pause", "resume", "stopreminders", "done"})
@@ -52,6 +53,11 @@ ACTIONS = (
     SetProgress,
     AnswerNudge,
 )
+
+
+def chat_key(actor: Actor) -> ChatKey:
+    """The stored chat the actor acts in: its platform and the platform's chat id."""
+    return ChatKey(actor.platform, actor.chat_id)
 
 
 def needs_manager(what: str | Action | Unknown) -> bool:
@@ -95,7 +101,7 @@ class ReminderUseCases:
             return screens.refusal(button=False)
         if not args:
             return screens.pick_time()
-        profile = await self.service.profile(actor.chat_id, is_group=actor.is_group)
+        profile = await self.service.profile(chat_key(actor), is_group=actor.is_group)
         try:
             spec = parse_remind_args(args, profile.tz)
         except ScheduleInputError as exc:
@@ -126,9 +132,9 @@ class ReminderUseCases:
             tz = parse_zone(args)
         except ScheduleInputError as exc:
             return text_reply(exc.message)
-        await self.service.set_timezone(actor.chat_id, tz, is_group=actor.is_group)
+        await self.service.set_timezone(chat_key(actor), tz, is_group=actor.is_group)
         others = [
-            item for item in await self.service.list(actor.chat_id) if item.reminder.tz != tz
+            item for item in await self.service.list(chat_key(actor)) if item.reminder.tz != tz
         ]
         return screens.zone_set(tz, others)
 
@@ -141,14 +147,14 @@ class ReminderUseCases:
             days = parse_whole_number(args.split()[0], 1, MAX_PAUSE_DAYS)
             if days is None:
                 return screens.pause_usage(MAX_PAUSE_DAYS)
-        until = await self.service.pause(actor.chat_id, days)
+        until = await self.service.pause(chat_key(actor), days)
         return screens.paused(days, until, await self._zone(actor))
 
     async def resume(self, actor: Actor, args: str = "") -> Reply:
         """/resume: end a pause."""
         if not actor.may_manage:
             return screens.refusal(button=False)
-        return screens.resumed(await self.service.resume(actor.chat_id))
+        return screens.resumed(await self.service.resume(chat_key(actor)))
 
     async def stop_reminders(self, actor: Actor, args: str = "") -> Reply:
         """/stopreminders: ask before removing every reminder (nothing changes yet)."""
@@ -158,13 +164,13 @@ class ReminderUseCases:
 
     async def progress(self, actor: Actor, args: str = "") -> Reply:
         """/progress: the step, streak and step buttons."""
-        return screens.progress(self.guide, await self.service.progress(actor.chat_id))
+        return screens.progress(self.guide, await self.service.progress(chat_key(actor)))
 
     async def done(self, actor: Actor, args: str = "") -> Reply:
         """/done: record today's study (the chat's local date)."""
         if not actor.may_manage:
             return screens.refusal(button=False)
-        found = await self.service.record_study(actor.chat_id)
+        found = await self.service.record_study(chat_key(actor))
         return screens.well_done(found.streak)
 
     # ----- buttons --------------------------------------------------------------------
@@ -181,12 +187,12 @@ class ReminderUseCases:
             case ManageReminder(op, reminder_id):
                 return await self._manage(actor, op, reminder_id)
             case ConfirmStop(confirmed):
-                count = await self.service.remove_all(actor.chat_id) if confirmed else None
+                count = await self.service.remove_all(chat_key(actor)) if confirmed else None
                 return screens.stopped(count)
             case MoveZone(tz):
                 return await self._move_zone(actor, tz)
             case ResumeAfterBlock():
-                return screens.back_on(await self.service.reactivate(actor.chat_id))
+                return screens.back_on(await self.service.reactivate(chat_key(actor)))
             case SetProgress(step):
                 return await self._set_progress(actor, step)
             case AnswerNudge(answer):
@@ -211,9 +217,11 @@ class ReminderUseCases:
 
     async def _manage(self, actor: Actor, op: str, reminder_id: str) -> Reply:
         if op == "del":
-            found = await self.service.delete(actor.chat_id, reminder_id)
+            found = await self.service.delete(chat_key(actor), reminder_id)
         else:
-            changed = await self.service.set_paused(actor.chat_id, reminder_id, paused=op == "off")
+            changed = await self.service.set_paused(
+                chat_key(actor), reminder_id, paused=op == "off"
+            )
             found = changed is not None
         listing = await self._listing(actor, replace=True)
         return Reply(listing.blocks, listing.buttons, True, screens.manage_note(op, found))
@@ -225,61 +233,62 @@ class ReminderUseCases:
             zone = parse_zone(tz)
         except ScheduleInputError:
             return screens.stale()
-        return screens.zone_moved(zone, await self.service.move_to_zone(actor.chat_id, zone))
+        return screens.zone_moved(zone, await self.service.move_to_zone(chat_key(actor), zone))
 
     async def _set_progress(self, actor: Actor, step: int | None) -> Reply:
         if step is None:
-            await self.service.record_study(actor.chat_id)
+            await self.service.record_study(chat_key(actor))
             note = screens.WELL_DONE_NOTE
         elif self.guide.step(step) is None:
             return screens.stale()
         else:
-            await self.service.set_step(actor.chat_id, step)
+            await self.service.set_step(chat_key(actor), step)
             note = f"You're on step {step} now."
-        found = await self.service.progress(actor.chat_id)
+        found = await self.service.progress(chat_key(actor))
         return screens.progress(self.guide, found, replace=True, notice=note)
 
     async def _answer_nudge(self, actor: Actor, answer: str) -> Reply:
         if answer == "done":
-            found = await self.service.record_study(actor.chat_id)
+            found = await self.service.record_study(chat_key(actor))
             return screens.well_done(found.streak, replace=True, notice=screens.WELL_DONE_NOTE)
         if answer == "snooze":
-            at = await self.service.snooze(actor.chat_id, actor.thread_id)
+            at = await self.service.snooze(chat_key(actor), actor.thread_id)
             return screens.snoozed(at, await self._zone(actor))
-        await self.service.skip_today(actor.chat_id, await self._zone(actor) or "UTC")
+        await self.service.skip_today(chat_key(actor), await self._zone(actor) or "UTC")
         return screens.skipped()
 
     # ----- the bot's place in chats -----------------------------------------------------
 
-    async def bot_removed(self, chat_id: int) -> None:
+    async def bot_removed(self, chat: ChatKey) -> None:
         """The bot was blocked or removed: the chat's reminders go quiet (kept stored)."""
-        await self.service.chat_unreachable(chat_id)
+        await self.service.chat_unreachable(chat)
 
-    async def bot_added_back(self, chat_id: int, *, is_group: bool) -> Reply | None:
+    async def bot_added_back(self, chat: ChatKey, *, is_group: bool) -> Reply | None:
         """The bot came back to a chat: in a group with switched-off reminders, an offer."""
-        if not is_group or not await self.service.is_blocked(chat_id):
+        if not is_group or not await self.service.is_blocked(chat):
             return None
-        waiting = sum(1 for item in await self.service.list(chat_id) if not item.reminder.active)
+        waiting = sum(1 for item in await self.service.list(chat) if not item.reminder.active)
         return screens.readd_offer(waiting) if waiting else None
 
-    async def chat_moved(self, old_id: int, new_id: int) -> None:
-        """A group became a supergroup: its reminders and progress move along."""
-        await self.service.move_chat(old_id, new_id)
+    async def chat_moved(self, old: ChatKey, new_id: int) -> None:
+        """A group became a supergroup (same platform, id ``new_id``): its reminders and
+        progress move along."""
+        await self.service.move_chat(old, new_id)
 
     # ----- helpers --------------------------------------------------------------------
 
     async def _zone(self, actor: Actor) -> str | None:
-        return (await self.service.profile(actor.chat_id)).tz
+        return (await self.service.profile(chat_key(actor))).tz
 
     async def _listing(self, actor: Actor, *, replace: bool) -> Reply:
-        items = await self.service.list(actor.chat_id)
-        paused_until = self.service.paused_until(actor.chat_id)
+        items = await self.service.list(chat_key(actor))
+        paused_until = self.service.paused_until(chat_key(actor))
         return screens.reminder_list(items, paused_until, await self._zone(actor), replace=replace)
 
     async def _save(self, actor: Actor, spec: ReminderSpec, *, replace: bool) -> Reply:
         try:
             listed = await self.service.add(
-                actor.chat_id, spec, is_group=actor.is_group, thread_id=actor.thread_id
+                chat_key(actor), spec, is_group=actor.is_group, thread_id=actor.thread_id
             )
         except LimitReached as exc:
             return screens.limit_reached(exc.args[0], replace=replace)

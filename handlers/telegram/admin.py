@@ -1,39 +1,23 @@
-"""Operator commands, for the user ids in ADMIN_IDS: /stats."""
+"""Operator commands (private chats only): /stats. Thin: the core's admin use case decides
+who is an operator and what the figures say."""
 
 from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import Application, ContextTypes, filters
 
-from handlers.telegram.common import command, reply, services
-from handlers.telegram.views import View
+from bot.use_cases.admin import AdminUseCases
+from handlers.telegram.common import actor, command, reply, services
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Show subscriber and delivery counts to an operator."""
-    user = update.effective_user
-    found = services(context)
-    if user is None or user.id not in found.settings.admin_ids:
-        await reply(update, context, View("This command is for the bot's operators."))
+    """Show subscriber and delivery counts to an operator; tell anyone else it is not theirs."""
+    who = actor(update)
+    if who is None:
         return
-    if found.repository is None or found.reminders is None:
-        await reply(update, context, View("Reminders are not running."))
-        return
-    counts = await found.repository.counts()
-    outbox = found.reminders.outbox.stats
-    engine = found.reminders.dispatcher
-    lines = [
-        "<b>MedCoder Coach stats</b>",
-        f"Chats with a profile: {counts.profiles}",
-        f"Reminders: {counts.reminders} ({counts.active_reminders} active)",
-        f"Scheduled now: {len(engine)} in {engine.slot_count} slots; "
-        f"in flight: {engine.in_flight()}",
-        f"Nudges sent: {outbox.sent}; failed attempts: {outbox.failed}; "
-        f"unreachable: {outbox.unreachable}",
-        f"Skipped as too late: {engine.skipped_late}; while paused: {engine.skipped_paused}; "
-        f"dropped after rate limits: {engine.dropped}",
-    ]
-    await reply(update, context, View("\n".join(lines)))
+    core = services(context)
+    use_cases = AdminUseCases(core.settings, core.repository, core.reminders)
+    await reply(update, context, await use_cases.stats(who))
 
 
 def register(app: Application) -> None:

@@ -35,7 +35,7 @@ from handlers.telegram import register_all
 from handlers.telegram.coach_bot import CoachBot
 from handlers.telegram.context import COACH_CONTEXT_TYPES, install_services
 from handlers.telegram.delivery import nudge_sender
-from handlers.telegram.menus import DESCRIPTION, SHORT_DESCRIPTION, bot_commands
+from handlers.telegram.menus import SHORT_DESCRIPTION, bot_commands, description
 from handlers.telegram.rate_limits import GroupWindowRateLimiter
 from handlers.telegram.update_processor import ChatOrderedUpdateProcessor
 
@@ -248,7 +248,7 @@ async def _set_menus(app: Application, core: Core) -> None:
                 bot_commands(core.guide, group=True), scope=BotCommandScopeAllGroupChats()
             ),
         ),
-        ("description", app.bot.set_my_description(DESCRIPTION)),
+        ("description", app.bot.set_my_description(description(core.guide))),
         ("short description", app.bot.set_my_short_description(SHORT_DESCRIPTION)),
     ]
     for what, call in calls:

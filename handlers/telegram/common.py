@@ -1,8 +1,7 @@
-"""Shared helpers of the Telegram layer: services lookup, keyboards, safe replies."""
+"""Shared helpers of the Telegram layer: the core lookup, the Actor, safe replies and edits."""
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from collections.abc import Callable, Coroutine
@@ -10,14 +9,13 @@ from typing import Any, cast
 
 from telegram import (
     CallbackQuery,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     MessageEntity,
     ReplyParameters,
     Update,
 )
-from telegram.constants import ChatType, MessageLimit
+from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import CommandHandler, ContextTypes, filters
 
@@ -28,7 +26,6 @@ from bot.services import Services
 from handlers.telegram import render
 from handlers.telegram.coach_bot import CoachBot
 from handlers.telegram.context import SERVICES_KEY
-from handlers.telegram.views import Buttons, View
 
 NEW_MESSAGES = filters.UpdateType.MESSAGE
 _COMMAND_WORD = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{1,32})?", re.ASCII)
@@ -69,46 +66,6 @@ COMMAND = _WellFormedCommand(name="COMMAND")
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
     """Return the services placed in bot_data by the composition root."""
     return cast(Services, context.bot_data[SERVICES_KEY])
-
-
-@functools.lru_cache(maxsize=1024)
-def keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
-    """Turn button rows of (label, callback data) into an inline keyboard (cached: immutable)."""
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
-            for row in buttons
-        ]
-    )
-
-
-def split_html(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """Split a message at paragraph or line breaks so each part fits Telegram's limit.
-
-    Views close every tag within its paragraph, so breaking between lines keeps HTML valid.
-    """
-    if len(text) <= limit:
-        return [text]
-    parts: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                parts.append(current)
-                current = ""
-            parts.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            parts.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        parts.append(current)
-    return [part for part in parts if part.strip()]
 
 
 log = logging.getLogger(__name__)
@@ -186,19 +143,15 @@ def actor(update: Update, *, may_manage: bool | None = None) -> Actor | None:
     )
 
 
-def _rendered(
-    view_or_reply: View | Reply,
-) -> tuple[list[str], InlineKeyboardMarkup | None]:
+def _rendered(found: Reply) -> tuple[list[str], InlineKeyboardMarkup | None]:
     """The HTML messages (each within Telegram's limit) and the keyboard for the last one."""
-    if isinstance(view_or_reply, Reply):
-        return render.messages(view_or_reply), render.keyboard(view_or_reply.buttons)
-    return split_html(view_or_reply.text), keyboard(view_or_reply.buttons)
+    return render.messages(found), render.keyboard(found.buttons)
 
 
 async def reply(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, view_or_reply: View | Reply
+    update: Update, context: ContextTypes.DEFAULT_TYPE, found: Reply
 ) -> Message | None:
-    """Send a View or a Reply to the update's chat; in groups, as a threaded reply to the
+    """Send a Reply to the update's chat; in groups, as a threaded reply to the
     asker. A long one goes as several messages, the buttons under the last."""
     chat = update.effective_chat
     if chat is None:
@@ -207,7 +160,7 @@ async def reply(
     parameters = None
     if is_group(update) and anchor is not None:
         parameters = ReplyParameters(anchor.message_id, allow_sending_without_reply=True)
-    parts, markup = _rendered(view_or_reply)
+    parts, markup = _rendered(found)
     sent = None
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
@@ -220,7 +173,7 @@ async def reply(
     return sent
 
 
-async def edit(update: Update, view_or_reply: View | Reply) -> None:
+async def edit(update: Update, found: Reply) -> None:
     """Replace the message a button was pressed on; an unchanged message is fine.
 
     Nothing is cut: when the new text needs more than one message, the pressed message shows
@@ -230,7 +183,7 @@ async def edit(update: Update, view_or_reply: View | Reply) -> None:
     query = update.callback_query
     if query is None:
         return
-    parts, markup = _rendered(view_or_reply)
+    parts, markup = _rendered(found)
     if not parts:
         return
     first, rest = parts[0], parts[1:]

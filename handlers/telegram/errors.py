@@ -12,6 +12,7 @@ from bot.logs import chat_type, update_kind
 from handlers.telegram.coach_bot import CoachBot
 from handlers.telegram.common import answer, services
 from handlers.telegram.delivery import UNREACHABLE_HINTS
+from handlers.telegram.reminder_context import telegram_chat
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ async def _chat_unreachable(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     )
     reminders = services(context).reminders
     if chat is not None and reminders is not None:
-        await reminders.chat_unreachable(chat.id)
+        await reminders.chat_unreachable(telegram_chat(chat.id))
 
 
 def register(app: Application) -> None:

@@ -23,6 +23,7 @@ from handlers.telegram.common import (
     services,
 )
 from handlers.telegram.group_admins import may_manage
+from handlers.telegram.reminder_context import telegram_chat
 
 
 async def guide_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -47,7 +48,7 @@ async def _offer_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if (
         reminders is not None
         and chat is not None
-        and await reminders.is_blocked(chat.id)
+        and await reminders.is_blocked(telegram_chat(chat.id))
         and await may_manage(update, context)  # in a group, only those who may turn them on
     ):
         await reply(update, context, screens.resume_offer())

@@ -8,7 +8,7 @@ from telegram.constants import ChatMemberStatus
 from telegram.ext import Application, ChatMemberHandler, ContextTypes, MessageHandler, filters
 
 from handlers.telegram.common import is_group
-from handlers.telegram.reminder_context import show, use_cases
+from handlers.telegram.reminder_context import show, telegram_chat, use_cases
 
 GONE = (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
 
@@ -18,13 +18,13 @@ async def my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     change = update.my_chat_member
     if change is None:
         return
-    chat_id = change.chat.id
+    chat = telegram_chat(change.chat.id)
     if change.new_chat_member.status in GONE:
-        await use_cases(context).bot_removed(chat_id)
+        await use_cases(context).bot_removed(chat)
         return
     if change.old_chat_member.status not in GONE:
         return
-    offer = await use_cases(context).bot_added_back(chat_id, is_group=is_group(update))
+    offer = await use_cases(context).bot_added_back(chat, is_group=is_group(update))
     if offer is not None:
         await show(update, context, offer)
 
@@ -40,7 +40,7 @@ async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         old_id, new_id = message.migrate_from_chat_id, message.chat.id
     else:
         return
-    await use_cases(context).chat_moved(old_id, new_id)
+    await use_cases(context).chat_moved(telegram_chat(old_id), new_id)
 
 
 def register(app: Application) -> None:

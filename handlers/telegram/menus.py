@@ -7,6 +7,7 @@ from telegram import BotCommand
 from bot import commands as registry
 from bot.guide import Guide
 
+# The description with today's guide; set from description(guide), kept for comparison.
 DESCRIPTION = (
     "MedCoder Coach answers your questions about becoming a medical coder: the four steps, "
     "certifications (CCA, CBCS, CPC, COC, CRC, CIC), salary, outlook, time and cost, all from a "

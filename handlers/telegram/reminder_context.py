@@ -11,9 +11,15 @@ from bot.replies import Reply
 from bot.use_cases.reminders import ReminderUseCases, needs_manager
 from handlers.telegram.common import actor, answer, edit, is_group, reply, services
 from handlers.telegram.group_admins import may_manage
+from storage.records import ChatKey
 
 # user_data key: /remind asked for a time, so the chat's next plain text may be one.
 AWAITING_TIME = "remind_awaiting_time"
+
+
+def telegram_chat(chat_id: int) -> ChatKey:
+    """The stored key of a Telegram chat (core services name chats by platform and id)."""
+    return ChatKey("telegram", chat_id)
 
 
 def reminder_service(context: ContextTypes.DEFAULT_TYPE) -> ReminderService:

@@ -7,10 +7,11 @@ mid-burst and checks that every printed change survived.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from storage.records import ChatProfile, Reminder
+from storage.records import ChatKey, ChatProfile, Reminder
 from storage.repository import Repository
 
 SHARDS = 16
@@ -18,21 +19,29 @@ WEEKDAYS = frozenset(range(5))
 Change = tuple[str, tuple[Any, ...]]  # (repository method, arguments)
 
 
+def chat_of(group: int) -> ChatKey:
+    """The chat of group ``group``: Telegram and Discord in turn, each numeric id used on both
+    platforms (so two chats with the same id must stay apart)."""
+    return ChatKey("telegram" if group % 2 == 0 else "discord", 1000 + group // 2)
+
+
 def burst_change(number: int) -> Change:
     """Return change ``number`` of the burst: each group of four works on a new chat."""
     group, step = divmod(number, 4)
-    chat_id = 1000 + group
+    chat = chat_of(group)
     fired = f"2026-05-01T{group % 24:02d}:00:00+00:00"
     if step == 0:
-        return "add_reminder", (Reminder(f"r{group}", chat_id, 8, group % 60, WEEKDAYS, "UTC"),)
+        reminder = Reminder(f"r{group}", chat.id, 8, group % 60, WEEKDAYS, "UTC")
+        return "add_reminder", (replace(reminder, platform=chat.platform),)
     if step == 1:
-        return "put_profile", (ChatProfile(chat_id, tz="UTC", nudge_counter=group),)
+        profile = ChatProfile(chat.id, tz="UTC", nudge_counter=group, platform=chat.platform)
+        return "put_profile", (profile,)
     if step == 2:
-        previous = (chat_id - 1, f"r{group - 1}", fired)
-        return "record_fired_many", ([(chat_id, f"r{group}", fired), previous],)
-    if group % 2:
-        return "delete_reminder", (chat_id, f"r{group}")
-    return "set_reminders_active", (chat_id, False)
+        previous = (chat_of(group - 1), f"r{group - 1}", fired)
+        return "record_fired_many", ([(chat, f"r{group}", fired), previous],)
+    if group % 4 in (1, 2):
+        return "delete_reminder", (chat, f"r{group}")
+    return "set_reminders_active", (chat, False)
 
 
 class ExpectedState:
@@ -40,35 +49,30 @@ class ExpectedState:
 
     def __init__(self) -> None:
         """Start empty."""
-        self.profiles: dict[int, ChatProfile] = {}
-        self.reminders: dict[tuple[int, str], Reminder] = {}
+        self.profiles: dict[ChatKey, ChatProfile] = {}
+        self.reminders: dict[tuple[ChatKey, str], Reminder] = {}
 
     def apply(self, change: Change) -> None:
         """Apply one change the way the repository does."""
         method, arguments = change
         if method == "add_reminder":
             (reminder,) = arguments
-            self.reminders[reminder.chat_id, reminder.id] = reminder
+            self.reminders[reminder.key, reminder.id] = reminder
         elif method == "put_profile":
             (profile,) = arguments
-            self.profiles[profile.chat_id] = profile
+            self.profiles[profile.key] = profile
         elif method == "record_fired_many":
-            for chat_id, reminder_id, fired in arguments[0]:
-                old = self.reminders.get((chat_id, reminder_id))
+            for chat, reminder_id, fired in arguments[0]:
+                old = self.reminders.get((chat, reminder_id))
                 if old is not None:
-                    self.reminders[chat_id, reminder_id] = _replace(old, last_fired=fired)
+                    self.reminders[chat, reminder_id] = replace(old, last_fired=fired)
         elif method == "delete_reminder":
             self.reminders.pop(arguments, None)
         else:
-            chat_id, active = arguments
+            chat, active = arguments
             for key, old in list(self.reminders.items()):
-                if key[0] == chat_id:
-                    self.reminders[key] = _replace(old, active=active)
-
-
-def _replace(reminder: Reminder, **changes: Any) -> Reminder:
-    values = {name: getattr(reminder, name) for name in Reminder.__slots__}
-    return Reminder(**(values | changes))
+                if key[0] == chat:
+                    self.reminders[key] = replace(old, active=active)
 
 
 def main() -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.telegram.simulator import SimChat, SimUser
 from tests.conftest import ADMIN_ID, Coach
+from tests.fakeapi.simulator import SimChat, SimUser
 
 OPERATOR = SimUser(ADMIN_ID, "Olga", "olga")
 LEARNER = SimUser(8001, "Lee", "lee")

@@ -10,8 +10,9 @@ import pytest
 from bot.reminders import ReminderService
 from bot.services import Services
 from handlers.telegram.common import SERVICES_KEY
-from handlers.telegram.simulator import SentMessage, SimChat, SimUser
+from handlers.telegram.reminder_context import telegram_chat
 from tests.conftest import BOT_USERNAME, Coach
+from tests.fakeapi.simulator import SentMessage, SimChat, SimUser
 
 ADMIN = SimUser(7101, "Ada", "ada")
 MEMBER = SimUser(7102, "Max", "max")
@@ -58,14 +59,14 @@ async def test_upgrade_moves_reminders_zone_and_progress_and_nudges_go_to_the_ne
     progress = await coach.say(new_group, ADMIN, cmd("/progress"))
     assert "Days studied in all: 1" in progress.plain_text
     service = reminders(coach)
-    assert await service.list(OLD_GROUP.id) == []
-    moved = await service.profile(NEW_GROUP_ID)
+    assert await service.list(telegram_chat(OLD_GROUP.id)) == []
+    moved = await service.profile(telegram_chat(NEW_GROUP_ID))
     assert moved.tz == "Europe/Paris" and moved.is_group
     nudge = await coach.sim.next_message(NEW_GROUP_ID, timeout=15)
     assert "Study time!" in nudge.plain_text
     await coach.settle()
     assert [c for c in coach.sim.calls_to("sendMessage") if not c.ok] == []
-    assert (await service.list(NEW_GROUP_ID))[0].reminder.last_fired is not None
+    assert (await service.list(telegram_chat(NEW_GROUP_ID)))[0].reminder.last_fired is not None
     assert coach.sim.unread_messages(OLD_GROUP.id) == []
 
 
@@ -82,8 +83,8 @@ async def test_a_send_refused_after_the_upgrade_moves_the_data_and_resends_there
     assert [c.params["chat_id"] for c in refused] == [OLD_GROUP.id]
     assert refused[0].response["parameters"] == {"migrate_to_chat_id": NEW_GROUP_ID}
     service = reminders(coach)
-    assert await service.list(OLD_GROUP.id) == []
-    [moved] = await service.list(NEW_GROUP_ID)
+    assert await service.list(telegram_chat(OLD_GROUP.id)) == []
+    [moved] = await service.list(telegram_chat(NEW_GROUP_ID))
     assert moved.reminder.last_fired is not None and moved.next_due is not None
     assert coach.sim.unread_messages(NEW_GROUP_ID) == []
 
@@ -129,7 +130,7 @@ async def test_the_same_time_in_another_topic_is_a_second_reminder(coach: Coach)
     for topic in (77, 78, 77):
         coach.sim.send_text(FORUM, ADMIN, cmd("/remind 18:00 daily UTC"), thread_id=topic)
         await coach.sim.next_message(FORUM.id)
-    stored = await reminders(coach).list(FORUM.id)
+    stored = await reminders(coach).list(telegram_chat(FORUM.id))
     assert sorted(item.reminder.thread_id or 0 for item in stored) == [77, 78]
 
 
@@ -146,11 +147,11 @@ async def test_when_re_added_admins_are_offered_their_reminders_back(coach: Coac
     await coach.press(GROUP, MEMBER, offer, "back:on")
     refused = await coach.sim.next_callback_answer()
     assert refused.text and REFUSAL in refused.text and refused.show_alert
-    assert not (await reminders(coach).list(GROUP.id))[0].reminder.active
+    assert not (await reminders(coach).list(telegram_chat(GROUP.id)))[0].reminder.active
     await coach.press(GROUP, ADMIN, offer, "back:on")
     back = await coach.sim.next_edit(GROUP.id, offer.message_id)
     assert "1 reminder back on" in back.plain_text
-    [item] = await reminders(coach).list(GROUP.id)
+    [item] = await reminders(coach).list(telegram_chat(GROUP.id))
     assert item.reminder.active and item.next_due is not None
 
 
@@ -169,7 +170,7 @@ async def test_start_in_a_switched_off_group_offers_the_resume_button_to_admins_
     await coach.say(GROUP, ADMIN, cmd("/start"))
     offer = await coach.sim.next_message(GROUP.id)
     assert offer.button_data() == ["back:on"]
-    assert await reminders(coach).is_blocked(GROUP.id)
+    assert await reminders(coach).is_blocked(telegram_chat(GROUP.id))
 
 
 async def test_a_switched_off_reminder_lists_a_resume_button_that_works(coach: Coach) -> None:
@@ -185,8 +186,8 @@ async def test_a_switched_off_reminder_lists_a_resume_button_that_works(coach: C
     assert "next nudge" in edited.plain_text
     assert any(d.startswith("rm:off:") for d in edited.button_data())
     service = reminders(coach)
-    assert not await service.is_blocked(GROUP.id)
-    [item] = await service.list(GROUP.id)
+    assert not await service.is_blocked(telegram_chat(GROUP.id))
+    [item] = await service.list(telegram_chat(GROUP.id))
     assert item.reminder.active and not item.reminder.paused and item.next_due is not None
 
 
@@ -225,9 +226,9 @@ BUTTONS = [
 async def group_state(coach: Coach) -> tuple[object, ...]:
     service = reminders(coach)
     return (
-        await service.list(GROUP.id),
-        await service.profile(GROUP.id),
-        service.paused_until(GROUP.id),
+        await service.list(telegram_chat(GROUP.id)),
+        await service.profile(telegram_chat(GROUP.id)),
+        service.paused_until(telegram_chat(GROUP.id)),
     )
 
 
@@ -245,7 +246,7 @@ async def test_a_member_cannot_change_the_group_by_command(coach: Coach, line: s
 async def test_a_member_cannot_change_the_group_by_button(coach: Coach, data: str) -> None:
     confirmation = await set_group_reminder(coach, GROUP, "/remind 18:00 daily UTC")
     coach.sim.set_member_status(GROUP, MEMBER, "member")
-    [item] = await reminders(coach).list(GROUP.id)
+    [item] = await reminders(coach).list(telegram_chat(GROUP.id))
     before = await group_state(coach)
     coach.sim.press_button(
         GROUP,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.telegram.simulator import SimChat, SimUser
 from tests.conftest import BOT_USERNAME, Coach
+from tests.fakeapi.simulator import SimChat, SimUser
 
 ANN = SimUser(2001, "Ann", "ann")
 BEN = SimUser(2002, "Ben", "ben")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.telegram.simulator import SimChat, SimUser
 from tests.conftest import Coach
+from tests.fakeapi.simulator import SimChat, SimUser
 
 ANN = SimUser(1001, "Ann", "ann")
 CHAT = SimChat.private(ANN)

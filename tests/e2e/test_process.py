@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from handlers.telegram.simulator import SimChat, SimUser
+from bot.guide import load_guide
 from tests.fakeapi.server import FakeBotApiServer
+from tests.fakeapi.simulator import SimChat, SimUser
 
 ROOT = Path(__file__).resolve().parents[2]
 NOT_SOURCE = (".git", ".venv", "build", "dist", "data", "*.egg-info", "__pycache__", ".*_cache")
@@ -113,13 +114,36 @@ async def test_bot_process_answers_then_stops_cleanly_on_a_signal(
 
 
 def test_console_chat_runs_from_any_folder(tmp_path: Path) -> None:
-    result = run_bot(
-        tmp_path, clean_env(), "chat", stdin="/salary\nhow long does it take\n/quit\n"
-    )
+    guide = load_guide()
+    codes = [c.code for c in guide.certifications]
+    press = codes.index("CPC") + 1
+    lines = ["how long does it take", "/certs", str(press), "/quit", "/salary"]
+    result = run_bot(tmp_path, clean_env(), "chat", stdin="\n".join(lines) + "\n")
     assert result.returncode == 0, result.stderr
-    assert "$50,250" in result.stdout
-    assert "18 months to 4.5 years" in result.stdout
-    assert "Bye!" in result.stdout
+    out = result.stdout
+    assert "18 months to 4.5 years" in out  # the question, answered
+    assert f"[{press}] CPC" in out  # /certs, its buttons numbered
+    assert "CPC: Certified Professional Coder" in out  # the number pressed that button
+    assert out.rstrip().endswith("Bye!")
+    assert "$50,250" not in out  # nothing after /quit was read
+    assert result.stderr == ""
+    assert list(tmp_path.iterdir()) == []  # its data went to a temporary folder
+
+
+def test_console_chat_keeps_its_data_in_a_named_folder(tmp_path: Path) -> None:
+    data = tmp_path / "console-data"
+    stdin = "/remind 08:00 daily UTC\n"
+    first = run_bot(tmp_path, clean_env(), "chat", "--data-dir", str(data), stdin=stdin)
+    assert first.returncode == 0, first.stderr
+    again = run_bot(tmp_path, clean_env(), "chat", "--data-dir", str(data), stdin="/reminders\n")
+    assert again.returncode == 0, again.stderr
+    assert "08:00 every day (UTC)" in again.stdout
+
+
+def test_console_chat_refuses_an_unknown_option(tmp_path: Path) -> None:
+    result = run_bot(tmp_path, clean_env(), "chat", "--verbose")
+    assert result.returncode == 2
+    assert "usage: python -m bot" in result.stderr
 
 
 def test_installed_package_ships_its_content(tmp_path: Path) -> None:
@@ -162,9 +186,14 @@ def test_installed_package_ships_its_content(tmp_path: Path) -> None:
     path, steps = where.stdout.split()
     assert Path(path).is_relative_to(target)
     assert steps == "4"
-    chat = run_bot(elsewhere, env, "chat", stdin="/certs cpc\n")
+    chat = run_bot(elsewhere, env, "chat", stdin="/certs cpc\nwhat does it cost\n/quit\n")
     assert chat.returncode == 0, chat.stderr
     assert "Certified Professional Coder" in chat.stdout
+    assert "Bye!" in chat.stdout
+    installed = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()}
+    assert "bot/content/guide.toml" in installed
+    assert "handlers/console.py" in installed
+    assert not [p for p in installed if "simulator" in p or p.startswith(("tests/", "bench/"))]
 
 
 async def test_unknown_storage_schema_stops_start_up_without_touching_the_file(

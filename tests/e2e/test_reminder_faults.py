@@ -12,8 +12,9 @@ import pytest
 from bot.reminders import ReminderService
 from bot.services import Services
 from handlers.telegram.common import SERVICES_KEY
-from handlers.telegram.simulator import SentMessage, SimChat, SimUser
+from handlers.telegram.reminder_context import telegram_chat
 from tests.conftest import Coach
+from tests.fakeapi.simulator import SentMessage, SimChat, SimUser
 
 ANN = SimUser(8001, "Ann", "ann")
 CHAT = SimChat.private(ANN)
@@ -27,7 +28,7 @@ def reminders(coach: Coach) -> ReminderService:
 
 
 async def stored(coach: Coach) -> list:
-    return [item.reminder for item in await reminders(coach).list(CHAT.id)]
+    return [item.reminder for item in await reminders(coach).list(telegram_chat(CHAT.id))]
 
 
 def double_tap(coach: Coach, message: SentMessage, data: str) -> None:
@@ -109,25 +110,27 @@ async def test_studied_pressed_twice_records_one_day(coach: Coach) -> None:
     done = await coach.sim.next_edit(CHAT.id, nudge.message_id)
     assert "Streak: 1 scheduled day" in done.plain_text
     await coach.settle()
-    assert (await reminders(coach).profile(CHAT.id)).studied == (f"{coach.clock():%Y-%m-%d}",)
+    assert (await reminders(coach).profile(telegram_chat(CHAT.id))).studied == (
+        f"{coach.clock():%Y-%m-%d}",
+    )
 
 
 async def test_snooze_pressed_again_keeps_the_first_snooze(coach: Coach) -> None:
     nudge = await due_nudge(coach)
     await coach.press(CHAT, ANN, nudge, "ng:snooze")
     await coach.sim.next_edit(CHAT.id, nudge.message_id)
-    first = (await reminders(coach).profile(CHAT.id)).snoozed_until
+    first = (await reminders(coach).profile(telegram_chat(CHAT.id))).snoozed_until
     coach.clock.advance(timedelta(minutes=10))
     coach.sim.press_button(CHAT, ANN, nudge.message_id, "ng:snooze", check_keyboard=False)
     await coach.sim.next_callback_answer()
     await coach.sim.next_callback_answer()
     await coach.settle()
-    assert (await reminders(coach).profile(CHAT.id)).snoozed_until == first
+    assert (await reminders(coach).profile(telegram_chat(CHAT.id))).snoozed_until == first
 
 
 async def test_back_on_pressed_twice_says_the_same(coach: Coach) -> None:
     await coach.say(CHAT, ANN, "/remind 08:00 daily UTC")
-    await reminders(coach).chat_unreachable(CHAT.id)
+    await reminders(coach).chat_unreachable(telegram_chat(CHAT.id))
     await coach.say(CHAT, ANN, "/start")
     offer = await coach.sim.next_message(CHAT.id)
     double_tap(coach, offer, "back:on")
@@ -212,7 +215,7 @@ def local(moment: datetime, tz: str) -> str:
 async def test_pause_shows_its_end_in_the_chats_zone(coach: Coach) -> None:
     await coach.say(CHAT, ANN, "/timezone Asia/Tokyo")
     reply = await coach.say(CHAT, ANN, "/pause 2")
-    until = reminders(coach).paused_until(CHAT.id)
+    until = reminders(coach).paused_until(telegram_chat(CHAT.id))
     assert until is not None
     assert f"until {local(until, 'Asia/Tokyo')}" in reply.plain_text
     listing = await coach.say(CHAT, ANN, "/reminders")
@@ -226,7 +229,7 @@ async def test_snooze_shows_its_time_in_the_chats_zone(coach: Coach) -> None:
     nudge = await coach.sim.next_message(CHAT.id, timeout=10)
     await coach.press(CHAT, ANN, nudge, "ng:snooze")
     snoozed = await coach.sim.next_edit(CHAT.id, nudge.message_id)
-    at = (await reminders(coach).profile(CHAT.id)).snoozed_until
+    at = (await reminders(coach).profile(telegram_chat(CHAT.id))).snoozed_until
     assert at is not None
     assert f"Snoozed until {local(datetime.fromisoformat(at), 'America/Chicago')}" in (
         snoozed.plain_text
@@ -240,7 +243,7 @@ async def test_snooze_shows_its_time_in_the_chats_zone(coach: Coach) -> None:
 async def test_pause_with_odd_digits_gets_a_clear_answer(coach: Coach, arg: str) -> None:
     reply = await coach.say(CHAT, ANN, f"/pause {arg}")
     assert "Give a number of days" in reply.plain_text
-    assert reminders(coach).paused_until(CHAT.id) is None
+    assert reminders(coach).paused_until(telegram_chat(CHAT.id)) is None
 
 
 # ---- a chat Telegram no longer knows -------------------------------------------------------
@@ -253,7 +256,7 @@ async def test_chat_not_found_on_a_nudge_switches_the_chats_reminders_off(coach:
     service = reminders(coach)
     await coach.sim.wait_for(lambda: service.outbox.stats.unreachable >= 1, timeout=10)
     await asyncio.wait_for(service.outbox.join(), 10)
-    assert await service.is_blocked(CHAT.id)
+    assert await service.is_blocked(telegram_chat(CHAT.id))
     assert not (await stored(coach))[0].active
     assert service.outbox.stats.failed == 0
 

@@ -12,8 +12,9 @@ from bot.reminders import ReminderService
 from bot.services import Services
 from handlers.telegram.app import RATE_LIMIT_RETRIES
 from handlers.telegram.common import SERVICES_KEY
-from handlers.telegram.simulator import SentMessage, SimChat, SimUser
+from handlers.telegram.reminder_context import telegram_chat
 from tests.conftest import BOT_USERNAME, Coach
+from tests.fakeapi.simulator import SentMessage, SimChat, SimUser
 
 ANN = SimUser(6001, "Ann", "ann")
 CHAT = SimChat.private(ANN)
@@ -27,7 +28,7 @@ def services(coach: Coach) -> Services:
 async def stored_reminders(coach: Coach, chat_id: int) -> list:
     service = services(coach).reminders
     assert service is not None
-    return await service.list(chat_id)
+    return await service.list(telegram_chat(chat_id))
 
 
 async def remind_next_minute(coach: Coach, chat: SimChat, user: SimUser, seconds: float) -> str:
@@ -215,7 +216,7 @@ async def test_blocked_user_is_deactivated_and_offered_resume_on_start(coach: Co
     assert service is not None
     await coach.sim.wait_for(lambda: service.outbox.stats.unreachable >= 1, timeout=10)
     await asyncio.wait_for(service.outbox.join(), 10)  # the deactivation callback has run
-    assert await service.is_blocked(CHAT.id)
+    assert await service.is_blocked(telegram_chat(CHAT.id))
     assert not (await stored_reminders(coach, CHAT.id))[0].reminder.active
     coach.sim.unblock(CHAT)
     welcome = await coach.say(CHAT, ANN, "/start")
@@ -233,7 +234,7 @@ async def test_my_chat_member_kicked_deactivates(coach: Coach) -> None:
     service = services(coach).reminders
     assert service is not None
     await coach.settle()
-    assert await service.is_blocked(CHAT.id)
+    assert await service.is_blocked(telegram_chat(CHAT.id))
 
 
 async def test_429_is_retried_and_the_nudge_arrives_once(coach: Coach) -> None:

@@ -10,9 +10,10 @@ from pathlib import Path
 from telegram.ext import Application
 
 from handlers.telegram.common import SERVICES_KEY
-from handlers.telegram.simulator import SimChat, SimUser
+from handlers.telegram.reminder_context import telegram_chat
 from tests.conftest import FakeClock, settings_for
 from tests.fakeapi.server import FakeBotApiServer
+from tests.fakeapi.simulator import SimChat, SimUser
 from tests.harness import barrier, coach_running
 
 ANN = SimUser(7001, "Ann", "ann")
@@ -92,7 +93,7 @@ async def test_nudge_older_than_the_grace_period_is_skipped(
     async with bot_run(fake_api, data_dir, clock) as app:
         await barrier(fake_api.sim)
         service = app.bot_data[SERVICES_KEY].reminders
-        items = await service.list(CHAT.id)
+        items = await service.list(telegram_chat(CHAT.id))
         assert items[0].next_due is not None and items[0].next_due > clock()
     assert nudges(fake_api) == []
 

@@ -8,9 +8,9 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from handlers.telegram.simulator import SimChat, SimUser
 from tests.e2e.test_process import ROOT, clean_env
 from tests.fakeapi.server import FakeBotApiServer
+from tests.fakeapi.simulator import SimChat, SimUser
 from tests.harness import barrier
 
 ANN = SimUser(9001, "Ann", "ann")

@@ -46,8 +46,8 @@ def test_every_acknowledged_change_survives_sigkill(tmp_path: Path, kill_after: 
     with Repository.open(data_dir) as reopened:
         profiles, reminders = reopened.load_all()
     actual = (
-        {profile.chat_id: profile for profile in profiles},
-        {(reminder.chat_id, reminder.id): reminder for reminder in reminders},
+        {profile.key: profile for profile in profiles},
+        {(reminder.key, reminder.id): reminder for reminder in reminders},
     )
     # The change in flight at the kill may or may not have reached the disk.
     candidates = [expected_after(len(complete)), expected_after(len(complete) + 1)]

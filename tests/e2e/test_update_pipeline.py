@@ -14,8 +14,9 @@ from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
 from handlers.telegram.common import SERVICES_KEY
-from handlers.telegram.simulator import SimChat, SimUser
+from handlers.telegram.reminder_context import telegram_chat
 from tests.conftest import Coach
+from tests.fakeapi.simulator import SimChat, SimUser
 
 ANN = SimUser(6001, "Ann", "ann")
 CHAT = SimChat.private(ANN)
@@ -161,8 +162,8 @@ async def test_a_refused_reply_marks_the_chat_unreachable_and_sends_nothing_more
     refused = [c for c in sends_to(coach, CHAT.id) if not c.ok]
     assert len(refused) == 1  # no apology after the refusal
     service = coach.app.bot_data[SERVICES_KEY].reminders
-    assert await service.is_blocked(CHAT.id)
-    assert not any(item.reminder.active for item in await service.list(CHAT.id))
+    assert await service.is_blocked(telegram_chat(CHAT.id))
+    assert not any(item.reminder.active for item in await service.list(telegram_chat(CHAT.id)))
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
     coach.sim.faults.clear()
 

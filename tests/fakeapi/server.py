@@ -7,7 +7,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from handlers.telegram.simulator import BotApiSimulator, RateLimits
+from tests.fakeapi.simulator import BotApiSimulator, RateLimits
 from tests.fakeapi.spec import BotApiSpec, UploadedFile, default_spec
 
 DEFAULT_TOKEN = "123456789:TEST-token-for-the-fake-bot-api"

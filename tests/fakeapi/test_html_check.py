@@ -2,9 +2,9 @@
 
 import pytest
 
-from handlers.telegram.simulator import HtmlParseError, parse_html, utf16_len
-from handlers.telegram.simulator.checks import render_text
-from handlers.telegram.simulator.errors import ApiError
+from tests.fakeapi.simulator import HtmlParseError, parse_html, utf16_len
+from tests.fakeapi.simulator.checks import render_text
+from tests.fakeapi.simulator.errors import ApiError
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from telegram import BotCommand, BotCommandScopeChat, InlineKeyboardButton, Inli
 from telegram.error import BadRequest, Forbidden, InvalidToken, TimedOut
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
-from handlers.telegram.simulator import BotApiSimulator, SimChat, SimUser
 from tests.fakeapi.server import FakeBotApiServer
+from tests.fakeapi.simulator import BotApiSimulator, SimChat, SimUser
 from tests.fakeapi.tiny_bot import build_tiny_bot
 from tests.harness import application_builder, barrier, running_application, simulator_builder
 

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from handlers.telegram.simulator import (
+from tests.fakeapi.simulator import (
     BotApiSimulator,
     RateLimits,
     SimChat,

@@ -16,8 +16,8 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 
-from handlers.telegram.simulator import SimChat, SimUser
 from tests.fakeapi.server import FakeBotApiServer
+from tests.fakeapi.simulator import SimChat, SimUser
 from tests.fakeapi.spec import BotApiSpec, default_spec
 
 ANN = SimUser(1001, "Ann")

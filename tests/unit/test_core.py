@@ -131,11 +131,19 @@ async def test_a_front_end_that_cannot_connect_closes_what_was_opened(
     ]
 
 
-async def test_delivery_needs_the_telegram_sender(tmp_path: Path, recorder: Recorder) -> None:
+async def test_delivery_needs_a_sender(tmp_path: Path, recorder: Recorder) -> None:
     async with Core.open(Settings(data_dir=tmp_path / "data")) as core:
-        with pytest.raises(ValueError, match="no nudge sender for telegram"):
-            async with serving(core, [FakeFrontEnd("discord", recorder)]):
-                pytest.fail("serving must not start")
+        with pytest.raises(ValueError, match="no nudge sender"):
+            async with core.delivering({}):
+                pytest.fail("delivery must not start")
+
+
+async def test_a_discord_front_end_alone_serves(tmp_path: Path, recorder: Recorder) -> None:
+    async with (
+        Core.open(Settings(data_dir=tmp_path / "data")) as core,
+        serving(core, [FakeFrontEnd("discord", recorder)]),
+    ):
+        assert "discord connect" in recorder.events
     assert recorder.events[-2:] == ["reminders stop", "storage close"]
 
 

@@ -11,13 +11,20 @@ import pytest
 
 from bot.delivery_errors import ChatUnreachable, RetryAfter, TransientError
 from bot.outbox import Job, Outbox
+from storage.records import ChatKey
+
+
+def tg(chat_id: int) -> ChatKey:
+    """A Telegram chat's key."""
+    return ChatKey("telegram", chat_id)
+
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
 
 def job(chat_id: int, n: int = 0) -> Job:
     """Build a scheduled job for ``chat_id``; ``n`` tells jobs of one chat apart."""
-    return Job(chat_id, f"r{chat_id}", T0 + timedelta(minutes=n))
+    return Job(tg(chat_id), f"r{chat_id}", T0 + timedelta(minutes=n))
 
 
 class Recorder:
@@ -67,8 +74,8 @@ async def test_every_job_is_sent_once_and_reported() -> None:
     outbox = rec.outbox(send, concurrency=4)
     jobs = [job(chat) for chat in range(50)]
     await run_jobs(outbox, jobs)
-    assert sorted(calls, key=lambda j: j.chat_id) == jobs
-    assert sorted(rec.sent, key=lambda j: j.chat_id) == jobs
+    assert sorted(calls, key=lambda j: j.chat.id) == jobs
+    assert sorted(rec.sent, key=lambda j: j.chat.id) == jobs
     assert (outbox.stats.sent, outbox.stats.failed) == (50, 0)
 
 
@@ -114,7 +121,7 @@ async def test_unreachable_chat_is_not_retried_and_reported_per_job() -> None:
 
     async def send(item: Job) -> None:
         attempts.append(item)
-        if item.chat_id == 1:
+        if item.chat.id == 1:
             await gate.wait()
             raise ChatUnreachable("Forbidden: bot was blocked by the user")
 
@@ -125,7 +132,7 @@ async def test_unreachable_chat_is_not_retried_and_reported_per_job() -> None:
     gate.set()
     await asyncio.wait_for(outbox.join(), 2)
     await outbox.stop()
-    assert [j for j in attempts if j.chat_id == 1] == [job(1, 0)]
+    assert [j for j in attempts if j.chat.id == 1] == [job(1, 0)]
     assert [j for j, _ in rec.unreachable] == [job(1, 0), job(1, 1), job(1, 2)]
     assert rec.sent == [job(2)]
     assert outbox.stats.unreachable == 3
@@ -140,12 +147,12 @@ async def test_a_chat_is_never_sent_two_messages_at_once_and_keeps_its_order() -
 
     async def send(item: Job) -> None:
         nonlocal overlaps
-        active[item.chat_id] += 1
-        overlaps += active[item.chat_id] > 1
+        active[item.chat.id] += 1
+        overlaps += active[item.chat.id] > 1
         for _ in range(rng.randint(0, 5)):
             await asyncio.sleep(0)
-        order[item.chat_id].append(item)
-        active[item.chat_id] -= 1
+        order[item.chat.id].append(item)
+        active[item.chat.id] -= 1
 
     outbox = rec.outbox(send, concurrency=8)
     jobs = [job(chat, n) for n in range(20) for chat in range(3)]
@@ -241,5 +248,13 @@ async def test_stop_without_drain_returns_undone_jobs_without_outcomes() -> None
 
 
 async def test_job_identity_ignores_payload() -> None:
-    assert Job(1, "r", T0, payload={"text": "a"}) == Job(1, "r", T0, payload={"text": "b"})
-    assert len({Job(1, "r", T0, payload="a"), Job(1, "r", T0, payload="b")}) == 1
+    assert Job(tg(1), "r", T0, payload={"text": "a"}) == Job(tg(1), "r", T0, payload={"text": "b"})
+    assert (
+        len(
+            {
+                Job(tg(1), "r", T0, payload="a"),
+                Job(tg(1), "r", T0, payload="b"),
+            }
+        )
+        == 1
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +15,13 @@ from bot.guide import load_guide
 from bot.reminders import LimitReached, Nudge, ReminderService
 from bot.schedule import ReminderSpec
 from storage.async_repository import AsyncRepository
-from storage.records import ChatProfile, Reminder
+from storage.records import ChatKey, ChatProfile, Reminder
+
+
+def tg(chat_id: int) -> ChatKey:
+    """A Telegram chat's key."""
+    return ChatKey("telegram", chat_id)
+
 
 START = datetime(2026, 3, 2, 8, 59, 58, tzinfo=UTC)  # a Monday
 
@@ -43,9 +49,12 @@ async def service(tmp_path: Path) -> AsyncIterator[ReminderService]:
 async def test_concurrent_profile_changes_are_all_kept(service: ReminderService) -> None:
     await service.start({"telegram": _ignore})
     await asyncio.gather(
-        service.set_step(1, 3), service.record_study(1), service.pause(1, 2), service.snooze(1)
+        service.set_step(tg(1), 3),
+        service.record_study(tg(1)),
+        service.pause(tg(1), 2),
+        service.snooze(tg(1)),
     )
-    profile = await service.profile(1)
+    profile = await service.profile(tg(1))
     assert profile.step == 3
     assert profile.studied == ("2026-03-02",)
     assert profile.paused_until is not None and profile.snoozed_until is not None
@@ -54,10 +63,10 @@ async def test_concurrent_profile_changes_are_all_kept(service: ReminderService)
 async def test_limit_of_five_reminders(service: ReminderService) -> None:
     await service.start({"telegram": _ignore})
     for hour in range(5):
-        await service.add(1, ReminderSpec(hour, 0, frozenset({0}), "UTC"))
+        await service.add(tg(1), ReminderSpec(hour, 0, frozenset({0}), "UTC"))
     with pytest.raises(LimitReached):
-        await service.add(1, ReminderSpec(6, 0, frozenset({0}), "UTC"))
-    assert len(await service.list(1)) == 5
+        await service.add(tg(1), ReminderSpec(6, 0, frozenset({0}), "UTC"))
+    assert len(await service.list(tg(1))) == 5
 
 
 async def test_nudges_rotate_and_record_the_occurrence(
@@ -72,7 +81,7 @@ async def test_nudges_rotate_and_record_the_occurrence(
 
     clock: Clock = service._clock  # type: ignore[assignment]
     await service.start({"telegram": record})
-    listed = await service.add(7, ReminderSpec(9, 0, frozenset(range(7)), "UTC"))
+    listed = await service.add(tg(7), ReminderSpec(9, 0, frozenset(range(7)), "UTC"))
     assert listed.next_due == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     texts = []
     for day in range(3):
@@ -84,7 +93,7 @@ async def test_nudges_rotate_and_record_the_occurrence(
         texts.append(sent[-1].text)
     assert len(sent) == 3
     assert texts[0] != texts[1] != texts[2]
-    stored = (await service.list(7))[0].reminder
+    stored = (await service.list(tg(7)))[0].reminder
     assert stored.last_fired == datetime(2026, 3, 4, 9, 0, tzinfo=UTC).isoformat()
 
 
@@ -96,16 +105,16 @@ async def test_unreachable_chat_is_deactivated(service: ReminderService) -> None
         raise ChatUnreachable("blocked")
 
     await service.start({"telegram": blocked})
-    await service.add(9, ReminderSpec(9, 0, frozenset(range(7)), "UTC"))
+    await service.add(tg(9), ReminderSpec(9, 0, frozenset(range(7)), "UTC"))
     service._clock.now = START + timedelta(seconds=3)  # type: ignore[attr-defined]
     service.dispatcher.wake()
     await asyncio.wait_for(gone.wait(), 5)
     await asyncio.wait_for(service.outbox.join(), 5)
     assert service.outbox.stats.unreachable == 1
-    assert await service.is_blocked(9)
-    assert not (await service.list(9))[0].reminder.active
-    assert await service.reactivate(9) == 1
-    assert (await service.list(9))[0].reminder.active
+    assert await service.is_blocked(tg(9))
+    assert not (await service.list(tg(9)))[0].reminder.active
+    assert await service.reactivate(tg(9)) == 1
+    assert (await service.list(tg(9)))[0].reminder.active
 
 
 OLD_GROUP = -4_100_200_300
@@ -123,10 +132,10 @@ async def test_a_move_a_crash_cut_short_is_finished_at_start_up(tmp_path: Path) 
     try:
         # only the first step (the mark) reached the disk
         await service.start({"telegram": _ignore})
-        assert await service.list(OLD_GROUP) == []
-        [moved] = await service.list(NEW_GROUP)
+        assert await service.list(tg(OLD_GROUP)) == []
+        [moved] = await service.list(tg(NEW_GROUP))
         assert moved.next_due == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-        assert service.current_chat(OLD_GROUP) == NEW_GROUP
+        assert service.current_chat(tg(OLD_GROUP)) == tg(NEW_GROUP)
     finally:
         await service.stop()
         await repository.close()
@@ -145,17 +154,65 @@ async def test_a_nudge_refused_because_the_group_moved_goes_to_the_new_id(
         arrived.set()
 
     await service.start({"telegram": upgraded})
-    await service.add(OLD_GROUP, ReminderSpec(9, 0, frozenset(range(7)), "UTC"), thread_id=None)
+    await service.add(
+        tg(OLD_GROUP), ReminderSpec(9, 0, frozenset(range(7)), "UTC"), thread_id=None
+    )
     service._clock.now = START + timedelta(seconds=3)  # type: ignore[attr-defined]
     service.dispatcher.wake()
     await asyncio.wait_for(arrived.wait(), 5)
     await asyncio.wait_for(service.outbox.join(), 5)
     assert [n.chat_id for n in sent] == [NEW_GROUP]
-    [moved] = await service.list(NEW_GROUP)
+    [moved] = await service.list(tg(NEW_GROUP))
     assert moved.reminder.last_fired == datetime(2026, 3, 2, 9, 0, tzinfo=UTC).isoformat()
     assert moved.next_due == datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
-    assert await service.list(OLD_GROUP) == []
+    assert await service.list(tg(OLD_GROUP)) == []
 
 
 async def _ignore(nudge: Nudge) -> None:
     return None
+
+
+async def test_each_nudge_goes_to_its_chats_platform_sender(service: ReminderService) -> None:
+    telegram: list[Nudge] = []
+    discord: list[Nudge] = []
+    four = asyncio.Event()
+
+    def sender(into: list[Nudge]) -> Callable[[Nudge], Awaitable[None]]:
+        async def send(nudge: Nudge) -> None:
+            into.append(nudge)
+            if len(telegram) + len(discord) == 4:
+                four.set()
+
+        return send
+
+    await service.start({"telegram": sender(telegram), "discord": sender(discord)})
+    daily = ReminderSpec(9, 0, frozenset(range(7)), "UTC")
+    await service.add(tg(7), daily)
+    await service.add(ChatKey("discord", 7), daily)  # the same id on another platform
+    await service.add(ChatKey("discord", 8), daily)
+    await service.snooze(ChatKey("discord", 9))  # due an hour from now
+    clock: Clock = service._clock  # type: ignore[assignment]
+    clock.now = START + timedelta(seconds=3)
+    service.dispatcher.wake()
+    await asyncio.wait_for(service.outbox.join(), 5)
+    clock.now = START + timedelta(hours=1, seconds=3)
+    service.dispatcher.wake()
+    await asyncio.wait_for(four.wait(), 5)
+    await asyncio.wait_for(service.outbox.join(), 5)
+    assert [(n.chat_id, n.snoozed) for n in telegram] == [(7, False)]
+    assert sorted((n.chat_id, n.snoozed) for n in discord) == [(7, False), (8, False), (9, True)]
+    fired = [item.reminder.last_fired for item in await service.list(ChatKey("discord", 7))]
+    assert fired == [datetime(2026, 3, 2, 9, 0, tzinfo=UTC).isoformat()]
+    assert (await service.profile(tg(7))).nudge_counter != 0
+    assert (await service.profile(ChatKey("discord", 9))).snoozed_until is None
+
+
+async def test_chats_of_a_platform_without_a_sender_are_not_scheduled(
+    service: ReminderService,
+) -> None:
+    await service._repo.add_reminder(
+        Reminder("d1", 5, 9, 0, frozenset(range(7)), "UTC", platform="discord")
+    )
+    await service.start({"telegram": _ignore})
+    assert len(service.dispatcher) == 0
+    assert [item.reminder.id for item in await service.list(ChatKey("discord", 5))] == ["d1"]

@@ -22,7 +22,7 @@ from bot.replies import (
     para,
 )
 from handlers.telegram.render import html, keyboard, messages
-from handlers.telegram.simulator import parse_html, utf16_len
+from tests.fakeapi.simulator import parse_html, utf16_len
 
 SOURCE = SourceRef("U.S. Bureau of Labor Statistics", "https://www.bls.gov/ooh/?a=1&b=2")
 

@@ -15,7 +15,7 @@ import storage.atomic
 from storage.async_repository import AsyncRepository
 from storage.codec import PROFILE_FIELDS, REMINDER_FIELDS
 from storage.errors import StorageError
-from storage.records import MAX_REMINDERS_PER_CHAT, ChatProfile, Reminder
+from storage.records import MAX_REMINDERS_PER_CHAT, ChatKey, ChatProfile, Reminder
 from storage.repository import (
     SCHEMA_VERSION,
     DuplicateReminderError,
@@ -25,6 +25,12 @@ from storage.repository import (
     StorageCounts,
 )
 from storage.schema import shard_file_name
+
+
+def tg(chat_id: int) -> ChatKey:
+    """A Telegram chat's key."""
+    return ChatKey("telegram", chat_id)
+
 
 SHARDS = 8
 GROUP_CHAT = -1_001_234_567_890
@@ -81,8 +87,10 @@ def snapshot(directory: Path) -> dict[str, tuple[bytes, int]]:
 
 
 def test_the_codec_covers_every_field_of_the_records() -> None:
-    assert {"chat_id", *REMINDER_FIELDS} == {field.name for field in fields(Reminder)}
-    assert {"chat_id", *PROFILE_FIELDS} == {field.name for field in fields(ChatProfile)}
+    assert {"chat_id", "platform", *REMINDER_FIELDS} == {field.name for field in fields(Reminder)}
+    assert {"chat_id", "platform", *PROFILE_FIELDS} == {
+        field.name for field in fields(ChatProfile)
+    }
 
 
 def test_records_survive_a_reopen_unchanged(repo: Repository, data_dir: Path) -> None:
@@ -94,9 +102,9 @@ def test_records_survive_a_reopen_unchanged(repo: Repository, data_dir: Path) ->
     repo.add_reminder(reminder(GROUP_CHAT, days=frozenset(range(7)), tz="UTC"))
     repo.close()
     with Repository.open(data_dir) as reopened:
-        assert reopened.get_profile(42) == full_profile()
-        assert reopened.reminders_for(42) == [reminder(), fired]
-        assert reopened.reminders_for(GROUP_CHAT)[0].days == frozenset(range(7))
+        assert reopened.get_profile(tg(42)) == full_profile()
+        assert reopened.reminders_for(tg(42)) == [reminder(), fired]
+        assert reopened.reminders_for(tg(GROUP_CHAT))[0].days == frozenset(range(7))
         profiles, reminders = reopened.load_all()
     assert sorted(profiles, key=lambda p: p.chat_id) == [
         ChatProfile(GROUP_CHAT, is_group=True),
@@ -106,10 +114,10 @@ def test_records_survive_a_reopen_unchanged(repo: Repository, data_dir: Path) ->
 
 
 def test_unknown_chats_have_no_profile_and_no_reminders(repo: Repository) -> None:
-    assert repo.get_profile(7) is None
-    assert repo.reminders_for(7) == []
-    assert repo.delete_reminder(7, "r1") is False
-    assert repo.delete_all_reminders(7) == 0
+    assert repo.get_profile(tg(7)) is None
+    assert repo.reminders_for(tg(7)) == []
+    assert repo.delete_reminder(tg(7), "r1") is False
+    assert repo.delete_all_reminders(tg(7)) == 0
 
 
 def test_a_chat_keeps_its_profile_and_reminders_in_one_shard_file(
@@ -118,7 +126,9 @@ def test_a_chat_keeps_its_profile_and_reminders_in_one_shard_file(
     repo.put_profile(ChatProfile(GROUP_CHAT))
     repo.add_reminder(reminder(GROUP_CHAT))
     document = json.loads(shard_path(data_dir, GROUP_CHAT).read_text())
-    assert set(document["profiles"]) == set(document["reminders"]) == {str(GROUP_CHAT)}
+    tables = (document["telegram.profiles"], document["telegram.reminders"])
+    assert set(tables[0]) == set(tables[1]) == {str(GROUP_CHAT)}
+    assert set(document) == {"telegram.profiles", "telegram.reminders"}
     assert sorted(p.name for p in data_dir.glob("shard-*")) == [
         shard_file_name(GROUP_CHAT % SHARDS)
     ]
@@ -135,7 +145,7 @@ def test_schema_version_and_shard_count_are_written_on_first_open(data_dir: Path
 @pytest.mark.parametrize(
     ("meta", "complaint"),
     [
-        ('{"schema_version": 3, "shards": 8}', "newer than this bot understands"),
+        ('{"schema_version": 4, "shards": 8}', "newer than this bot understands"),
         ('{"schema_version": "one", "shards": 8}', "no version of this bot wrote"),
         ('{"schema_version": 1, "shards": 0}', "not a shard count"),
         ('{"schema_version": 1, "sh', "not valid JSON"),
@@ -186,7 +196,7 @@ def test_a_garbage_record_is_named_with_its_file(data_dir: Path) -> None:
         repository.add_reminder(reminder())
     path = shard_path(data_dir, 42)
     document = json.loads(path.read_text())
-    document["reminders"]["42"]["items"][0]["hour"] = 99
+    document["telegram.reminders"]["42"]["items"][0]["hour"] = 99
     path.write_text(json.dumps(document))
     with Repository.open(data_dir, SHARDS) as repository:
         with pytest.raises(StorageError) as raised:
@@ -196,7 +206,7 @@ def test_a_garbage_record_is_named_with_its_file(data_dir: Path) -> None:
         assert "record 42" in message
         assert "hour must be an integer 0..23, got 99" in message
         with pytest.raises(StorageError, match="hour must be"):
-            repository.reminders_for(42)
+            repository.reminders_for(tg(42))
 
 
 def test_a_record_in_the_wrong_shard_is_refused(data_dir: Path) -> None:
@@ -218,7 +228,7 @@ def test_temp_files_left_by_a_crash_are_cleaned_on_open(data_dir: Path) -> None:
     stale.write_text('{"reminders": {"42": {"items": [{"id": "torn')
     with Repository.open(data_dir, SHARDS) as repository:
         assert not stale.exists()
-        assert repository.reminders_for(42) == [reminder()]
+        assert repository.reminders_for(tg(42)) == [reminder()]
 
 
 def test_a_second_open_of_the_same_directory_is_refused(repo: Repository, data_dir: Path) -> None:
@@ -230,7 +240,7 @@ def test_a_closed_repository_refuses_calls(repo: Repository) -> None:
     repo.close()
     repo.close()
     with pytest.raises(StorageError, match="closed"):
-        repo.get_profile(42)
+        repo.get_profile(tg(42))
 
 
 def test_duplicate_ids_and_the_per_chat_limit_are_refused(repo: Repository) -> None:
@@ -241,7 +251,7 @@ def test_duplicate_ids_and_the_per_chat_limit_are_refused(repo: Repository) -> N
         repo.add_reminder(reminder(reminder_id=f"r{n}"))
     with pytest.raises(ReminderLimitError):
         repo.add_reminder(reminder(reminder_id="one-too-many", hour=23))
-    assert len(repo.reminders_for(42)) == MAX_REMINDERS_PER_CHAT
+    assert len(repo.reminders_for(tg(42))) == MAX_REMINDERS_PER_CHAT
 
 
 def test_a_second_reminder_with_the_same_schedule_and_topic_is_refused(
@@ -252,7 +262,7 @@ def test_a_second_reminder_with_the_same_schedule_and_topic_is_refused(
         repo.add_reminder(reminder(chat_id=GROUP_CHAT, reminder_id="r2", minute=43, thread_id=77))
     assert refused.value.existing.id == "r1"
     repo.add_reminder(reminder(chat_id=GROUP_CHAT, reminder_id="r3", minute=43, thread_id=78))
-    assert [r.id for r in repo.reminders_for(GROUP_CHAT)] == ["r1", "r3"]
+    assert [r.id for r in repo.reminders_for(tg(GROUP_CHAT))] == ["r1", "r3"]
 
 
 def test_version_1_records_still_load_and_meta_is_upgraded(data_dir: Path) -> None:
@@ -269,10 +279,10 @@ def test_version_1_records_still_load_and_meta_is_upgraded(data_dir: Path) -> No
     shard = {"profiles": {"42": old_profile}, "reminders": {"42": {"items": [old_reminder]}}}
     shard_path(data_dir, 42).write_text(json.dumps(shard))
     with Repository.open(data_dir, SHARDS) as repository:
-        assert repository.reminders_for(42)[0].thread_id is None
-        profile = repository.get_profile(42)
+        assert repository.reminders_for(tg(42))[0].thread_id is None
+        profile = repository.get_profile(tg(42))
         assert profile is not None and profile.step == 2 and profile.moved_to is None
-        assert repository.load_all() == ([profile], repository.reminders_for(42))
+        assert repository.load_all() == ([profile], repository.reminders_for(tg(42)))
     assert json.loads((data_dir / "meta.json").read_text())["schema_version"] == SCHEMA_VERSION
 
 
@@ -294,16 +304,16 @@ def test_move_chat_carries_everything_and_a_repeat_changes_nothing(
     repo: Repository, data_dir: Path
 ) -> None:
     _stored_group(repo)
-    before = repo.reminders_for(OLD_GROUP)
-    assert repo.move_chat(OLD_GROUP, NEW_GROUP) == 2
-    moved = repo.get_profile(NEW_GROUP)
+    before = repo.reminders_for(tg(OLD_GROUP))
+    assert repo.move_chat(tg(OLD_GROUP), tg(NEW_GROUP)) == 2
+    moved = repo.get_profile(tg(NEW_GROUP))
     assert moved is not None and moved.tz == "Europe/Paris" and moved.studied == ("2026-05-01",)
     assert moved.paused_until and moved.snoozed_until and moved.nudge_counter == 3
-    assert repo.reminders_for(NEW_GROUP) == [replace(r, chat_id=NEW_GROUP) for r in before]
-    assert repo.reminders_for(OLD_GROUP) == []
-    assert repo.get_profile(OLD_GROUP) == ChatProfile(OLD_GROUP, True, moved_to=NEW_GROUP)
+    assert repo.reminders_for(tg(NEW_GROUP)) == [replace(r, chat_id=NEW_GROUP) for r in before]
+    assert repo.reminders_for(tg(OLD_GROUP)) == []
+    assert repo.get_profile(tg(OLD_GROUP)) == ChatProfile(OLD_GROUP, True, moved_to=NEW_GROUP)
     files = snapshot(data_dir)
-    assert repo.move_chat(OLD_GROUP, NEW_GROUP) == 0
+    assert repo.move_chat(tg(OLD_GROUP), tg(NEW_GROUP)) == 0
     assert snapshot(data_dir) == files
 
 
@@ -313,7 +323,7 @@ def test_a_move_cut_short_by_a_crash_loses_nothing_and_a_repeat_finishes_it(
 ) -> None:
     with Repository.open(data_dir, SHARDS) as repo:
         _stored_group(repo)
-        expected = [replace(r, chat_id=NEW_GROUP) for r in repo.reminders_for(OLD_GROUP)]
+        expected = [replace(r, chat_id=NEW_GROUP) for r in repo.reminders_for(tg(OLD_GROUP))]
     real_write = storage.atomic.atomic_write_bytes
     writes = 0
 
@@ -326,20 +336,20 @@ def test_a_move_cut_short_by_a_crash_loses_nothing_and_a_repeat_finishes_it(
 
     monkeypatch.setattr(storage.atomic, "atomic_write_bytes", crashing_write)
     with Repository.open(data_dir, SHARDS) as repo, pytest.raises(KeyboardInterrupt):
-        repo.move_chat(OLD_GROUP, NEW_GROUP)
+        repo.move_chat(tg(OLD_GROUP), tg(NEW_GROUP))
     monkeypatch.setattr(storage.atomic, "atomic_write_bytes", real_write)
     with Repository.open(data_dir, SHARDS) as repo:
         profiles, reminders = repo.load_schedule()
         marked = [p for p in profiles if p.moved_to == NEW_GROUP]
         if crash_at_write == 1:  # nothing was written: the move never started
-            assert marked == [] and repo.reminders_for(OLD_GROUP)
+            assert marked == [] and repo.reminders_for(tg(OLD_GROUP))
         else:  # the mark is on disk, so start-up knows to finish the move
             assert [p.chat_id for p in marked] == [OLD_GROUP]
         assert {r.id for r in reminders} == {"r1", "r2"}
-        repo.move_chat(OLD_GROUP, NEW_GROUP)
-        assert repo.reminders_for(NEW_GROUP) == expected
-        assert repo.reminders_for(OLD_GROUP) == []
-        profile = repo.get_profile(NEW_GROUP)
+        repo.move_chat(tg(OLD_GROUP), tg(NEW_GROUP))
+        assert repo.reminders_for(tg(NEW_GROUP)) == expected
+        assert repo.reminders_for(tg(OLD_GROUP)) == []
+        profile = repo.get_profile(tg(NEW_GROUP))
         assert profile is not None and profile.tz == "Europe/Paris"
 
 
@@ -359,21 +369,21 @@ def test_put_replaces_by_id_and_never_resurrects_a_deleted_reminder(repo: Reposi
     repo.add_reminder(reminder())
     repo.add_reminder(reminder(reminder_id="r2"))
     assert repo.put_reminder(reminder(hour=21, paused=True)) is True
-    assert [r.hour for r in repo.reminders_for(42)] == [21, 7]
-    assert repo.delete_reminder(42, "r1") is True
+    assert [r.hour for r in repo.reminders_for(tg(42))] == [21, 7]
+    assert repo.delete_reminder(tg(42), "r1") is True
     assert repo.put_reminder(reminder(hour=8)) is False
-    assert [r.id for r in repo.reminders_for(42)] == ["r2"]
+    assert [r.id for r in repo.reminders_for(tg(42))] == ["r2"]
 
 
 def test_activity_switches_report_how_many_changed(repo: Repository) -> None:
     repo.add_reminder(reminder())
     repo.add_reminder(reminder(reminder_id="r2", active=False))
-    assert repo.set_reminders_active(42, False) == 1
-    assert repo.set_reminders_active(42, False) == 0
-    assert repo.set_reminders_active(42, True) == 2
-    assert all(r.active for r in repo.reminders_for(42))
-    assert repo.delete_all_reminders(42) == 2
-    assert repo.reminders_for(42) == []
+    assert repo.set_reminders_active(tg(42), False) == 1
+    assert repo.set_reminders_active(tg(42), False) == 0
+    assert repo.set_reminders_active(tg(42), True) == 2
+    assert all(r.active for r in repo.reminders_for(tg(42)))
+    assert repo.delete_all_reminders(tg(42)) == 2
+    assert repo.reminders_for(tg(42)) == []
 
 
 def test_record_fired_many_writes_each_touched_shard_once(
@@ -391,10 +401,11 @@ def test_record_fired_many_writes_each_touched_shard_once(
 
     monkeypatch.setattr(storage.atomic, "atomic_write_bytes", counted_write)
     fired = "2026-05-01T12:30:00+00:00"
-    updates = [(chat_id, "r1", fired) for chat_id in [*same_shard, 43]] + [(42, "gone", fired)]
+    updates = [(tg(chat_id), "r1", fired) for chat_id in [*same_shard, 43]]
+    updates.append((tg(42), "gone", fired))
     assert repo.record_fired_many(updates) == 4
     assert sorted(writes) == sorted({shard_file_name(42 % SHARDS), shard_file_name(43 % SHARDS)})
-    assert repo.record_fired(43, "gone", fired) is False
+    assert repo.record_fired(tg(43), "gone", fired) is False
     assert {r.last_fired for r in repo.all_reminders()} == {fired}
 
 
@@ -404,7 +415,7 @@ def test_counts_follow_changes(repo: Repository) -> None:
     repo.add_reminder(reminder(reminder_id="r2", paused=True))
     repo.add_reminder(reminder(43, active=False))
     assert repo.counts() == StorageCounts(profiles=1, reminders=3, active_reminders=1)
-    repo.delete_all_reminders(42)
+    repo.delete_all_reminders(tg(42))
     assert repo.counts() == StorageCounts(profiles=1, reminders=1, active_reminders=0)
 
 
@@ -413,7 +424,7 @@ def test_bulk_load_round_trips_and_replaces_those_chats(repo: Repository, data_d
     profiles = [ChatProfile(chat_id, step=2) for chat_id in range(1, 40)]
     reminders = [reminder(chat_id, f"b{chat_id}") for chat_id in range(1, 40)]
     repo.bulk_load(profiles, reminders)
-    assert repo.reminders_for(5) == [reminder(5, "b5")]
+    assert repo.reminders_for(tg(5)) == [reminder(5, "b5")]
     repo.close()
     with Repository.open(data_dir, cached_shards=1) as reopened:
         assert sorted(reopened.all_profiles(), key=lambda p: p.chat_id) == profiles
@@ -425,7 +436,7 @@ def test_evicted_shards_are_read_back_from_disk(data_dir: Path) -> None:
     with Repository.open(data_dir, SHARDS, cached_shards=1) as repository:
         for chat_id in range(SHARDS * 2):
             repository.add_reminder(reminder(chat_id))
-        assert [r.chat_id for r in repository.reminders_for(3)] == [3]
+        assert [r.chat_id for r in repository.reminders_for(tg(3))] == [3]
         assert repository.counts().reminders == SHARDS * 2
 
 
@@ -434,9 +445,9 @@ async def test_async_repository_runs_on_one_worker_thread(data_dir: Path) -> Non
     try:
         await repository.put_profile(ChatProfile(42, tz="UTC"))
         await repository.add_reminder(reminder())
-        assert await repository.get_profile(42) == ChatProfile(42, tz="UTC")
-        assert await repository.reminders_for(42) == [reminder()]
-        assert await repository.record_fired(42, "r1", "2026-05-01T07:30:00+00:00")
+        assert await repository.get_profile(tg(42)) == ChatProfile(42, tz="UTC")
+        assert await repository.reminders_for(tg(42)) == [reminder()]
+        assert await repository.record_fired(tg(42), "r1", "2026-05-01T07:30:00+00:00")
         assert (await repository.counts()).reminders == 1
         workers = await asyncio.gather(*(repository._run(threading.get_ident) for _ in range(5)))
         assert len(set(workers)) == 1
@@ -450,7 +461,7 @@ async def test_async_close_waits_for_writes_submitted_before_it(data_dir: Path) 
     writes = [repository.add_reminder(reminder(chat_id)) for chat_id in range(40)]
     await asyncio.gather(*writes, repository.close())  # tasks start in order: writes first
     with pytest.raises(StorageError, match="closed"):
-        await repository.get_profile(1)
+        await repository.get_profile(tg(1))
     with Repository.open(data_dir) as reopened:
         assert len(reopened.all_reminders()) == 40
 

@@ -17,7 +17,13 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.outbox import Job
 from bot.slot_scheduler import SlotScheduler
-from storage.records import Reminder
+from storage.records import ChatKey, Reminder
+
+
+def tg(chat_id: int) -> ChatKey:
+    """A Telegram chat's key."""
+    return ChatKey("telegram", chat_id)
+
 
 T0 = datetime(2027, 5, 3, 9, 0, tzinfo=UTC)  # a Monday
 DAY = timedelta(days=1)
@@ -178,7 +184,7 @@ def test_upsert_keeps_the_latest_last_fired_and_moves_or_drops_the_reminder() ->
 def test_remove_chat_forgets_its_reminders_only() -> None:
     engine, _ = make(FrozenClock(T0 - timedelta(hours=1)))
     engine.load([reminder("a"), reminder("b", hour=10), reminder("c", chat_id=2)])
-    engine.remove_chat(1)
+    engine.remove_chat(tg(1))
     assert [engine.get(r) is None for r in ("a", "b", "c")] == [True, True, False]
     assert engine.slot_count == 1
 
@@ -233,7 +239,10 @@ async def test_a_due_slot_fires_once_to_each_reminder_that_lacks_it() -> None:
         clock.set(T0 + timedelta(seconds=1))
         engine.wake()
         await eventually(lambda: len(recorder.jobs) == 2)
-        assert recorder.jobs == [Job(1, "a", T0), Job(2, "b", T0)]
+        assert recorder.jobs == [
+            Job(tg(1), "a", T0),
+            Job(tg(2), "b", T0),
+        ]
         assert engine.in_flight() == 2 and engine.next_due("a") == T0
         for job in recorder.jobs:
             engine.mark_sent(job)
@@ -254,7 +263,7 @@ async def test_restart_catches_up_within_grace_once_and_never_after_a_nudge() ->
         await eventually(lambda: len(recorder.jobs) == 1)
         engine.mark_sent(recorder.jobs[0])
         stored = engine.get("r1")
-    assert recorder.jobs == [Job(1, "r1", T0)]
+    assert recorder.jobs == [Job(tg(1), "r1", T0)]
     assert stored is not None
     restarted, again = make(clock)
     restarted.load([stored])
@@ -266,12 +275,12 @@ async def test_restart_catches_up_within_grace_once_and_never_after_a_nudge() ->
 
 async def test_a_paused_chat_is_skipped_and_counted() -> None:
     clock = FrozenClock(T0)
-    engine, recorder = make(clock, is_paused=lambda chat, when: chat == 1 and when == T0)
+    engine, recorder = make(clock, is_paused=lambda chat, when: chat == tg(1) and when == T0)
     engine.load([reminder("r1"), reminder("r2", chat_id=2)])
     async with running(engine):
         await eventually(lambda: len(recorder.jobs) == 1)
         await settle()
-    assert recorder.jobs == [Job(2, "r2", T0)]
+    assert recorder.jobs == [Job(tg(2), "r2", T0)]
     assert engine.skipped_paused == 1
 
 
@@ -288,7 +297,7 @@ async def test_a_failed_send_is_retried_after_the_delay_until_the_grace_runs_out
         clock.set(T0 + timedelta(minutes=1))
         engine.wake()
         await eventually(lambda: len(recorder.jobs) == 2)
-        assert recorder.jobs[1] == Job(1, "r1", T0)
+        assert recorder.jobs[1] == Job(tg(1), "r1", T0)
         engine.mark_failed(recorder.jobs[1])
         clock.set(T0 + timedelta(minutes=31))
         engine.wake()
@@ -387,7 +396,10 @@ async def test_stop_mid_fire_releases_the_sends_not_handed_over() -> None:
     restarted.load(r for r in records if r is not None)
     async with running(restarted):
         await eventually(lambda: len(recorder.jobs) == 2)
-    assert recorder.jobs == [Job(1, "r1", T0), Job(2, "r2", T0)]
+    assert recorder.jobs == [
+        Job(tg(1), "r1", T0),
+        Job(tg(2), "r2", T0),
+    ]
 
 
 # ----- DST through the engine ---------------------------------------------------------------
@@ -409,7 +421,7 @@ async def test_fall_back_day_nudges_once_although_apscheduler_would_fire_twice()
         job.modify(next_run_time=datetime.now(UTC))  # force the EST twin through anyway
         clock.set(first + timedelta(hours=1))
         await settle()
-    assert recorder.jobs == [Job(1, "ny", first)]
+    assert recorder.jobs == [Job(tg(1), "ny", first)]
 
 
 async def test_spring_forward_day_nudges_once_at_0330_edt() -> None:
@@ -424,7 +436,7 @@ async def test_spring_forward_day_nudges_once_at_0330_edt() -> None:
         await eventually(lambda: len(recorder.jobs) == 1)
         engine.mark_sent(recorder.jobs[0])
         assert engine.next_due("ny") == datetime(2027, 3, 15, 6, 30, tzinfo=UTC)
-    assert recorder.jobs == [Job(1, "ny", shifted)]
+    assert recorder.jobs == [Job(tg(1), "ny", shifted)]
 
 
 # ----- snoozes ------------------------------------------------------------------------------
@@ -433,23 +445,23 @@ async def test_spring_forward_day_nudges_once_at_0330_edt() -> None:
 async def test_snoozes_replace_cancel_expire_and_survive_a_restart() -> None:
     clock = FrozenClock(T0)
     engine, recorder = make(clock)
-    engine.load([reminder("r1", hour=20)], snoozes=[(5, T0 + timedelta(minutes=10))])
+    engine.load([reminder("r1", hour=20)], snoozes=[(tg(5), T0 + timedelta(minutes=10))])
     async with running(engine):
-        engine.schedule_once(1, T0 + timedelta(minutes=10), "a")
-        engine.schedule_once(1, T0 + timedelta(minutes=20), "b")
-        engine.schedule_once(2, T0 + timedelta(minutes=10), "c")
-        engine.cancel_once(2)
-        engine.schedule_once(3, T0 - timedelta(hours=2), "too old")
+        engine.schedule_once(tg(1), T0 + timedelta(minutes=10), "a")
+        engine.schedule_once(tg(1), T0 + timedelta(minutes=20), "b")
+        engine.schedule_once(tg(2), T0 + timedelta(minutes=10), "c")
+        engine.cancel_once(tg(2))
+        engine.schedule_once(tg(3), T0 - timedelta(hours=2), "too old")
         await eventually(lambda: engine.skipped_late == 1)
         clock.set(T0 + timedelta(minutes=15))
         engine.wake()
         await eventually(lambda: len(recorder.jobs) == 1)
-        assert recorder.jobs == [Job(5, None, T0 + timedelta(minutes=10), "snooze")]
+        assert recorder.jobs == [Job(tg(5), None, T0 + timedelta(minutes=10), "snooze")]
         clock.set(T0 + timedelta(minutes=25))
         engine.wake()
         await eventually(lambda: len(recorder.jobs) == 2)
         await settle()
-    assert recorder.jobs[1] == Job(1, None, T0 + timedelta(minutes=20), "snooze")
+    assert recorder.jobs[1] == Job(tg(1), None, T0 + timedelta(minutes=20), "snooze")
     assert recorder.jobs[1].payload == "b"
     assert len(recorder.jobs) == 2
 
@@ -473,4 +485,4 @@ async def test_apschedulers_own_timer_fires_a_slot_due_in_a_fraction_of_a_second
     async with running(engine):
         assert jobs == []
         await asyncio.wait_for(arrived.wait(), 3)
-    assert jobs == [Job(1, "r1", due)]
+    assert jobs == [Job(tg(1), "r1", due)]

@@ -27,14 +27,22 @@ from bot.reminders import Nudge, ReminderService
 from bot.replies import Paragraph, Reply
 from bot.schedule import ReminderSpec
 from bot.screens import reminders as screens
-from bot.use_cases.reminders import COMMANDS, MANAGING_COMMANDS, ReminderUseCases, needs_manager
+from bot.use_cases.reminders import (
+    COMMANDS,
+    MANAGING_COMMANDS,
+    ReminderUseCases,
+    chat_key,
+    needs_manager,
+)
 from storage.async_repository import AsyncRepository
+from storage.records import ChatKey
 
 START = datetime(2026, 3, 2, 8, 59, 58, tzinfo=UTC)  # a Monday, UTC
 ANN = Actor("telegram", chat_id=1, user_id=1)
-GROUP = -100_200
-ADMIN = Actor("telegram", chat_id=GROUP, user_id=7, is_group=True, thread_id=77)
-MEMBER = Actor("telegram", chat_id=GROUP, user_id=8, is_group=True, may_manage=False)
+GROUP_ID = -100_200
+GROUP = ChatKey("telegram", GROUP_ID)
+ADMIN = Actor("telegram", chat_id=GROUP_ID, user_id=7, is_group=True, thread_id=77)
+MEMBER = Actor("telegram", chat_id=GROUP_ID, user_id=8, is_group=True, may_manage=False)
 
 
 @pytest_asyncio.fixture
@@ -77,7 +85,7 @@ async def test_remind_without_a_zone_asks_for_one_and_stores_nothing(
 ) -> None:
     reply = await cases.command(ANN, "remind", "19:30")
     assert "Which time zone is that in?" in plain(reply)
-    assert await cases.service.list(ANN.chat_id) == []
+    assert await cases.service.list(chat_key(ANN)) == []
 
 
 async def test_the_button_flow_walks_time_days_zone_then_saves(cases: ReminderUseCases) -> None:
@@ -88,7 +96,7 @@ async def test_the_button_flow_walks_time_days_zone_then_saves(cases: ReminderUs
     assert zone == screens.pick_zone(19, 30, 17)
     saved = await cases.press(ANN, RemindFlow(19, 30, 17, zone=7))
     assert saved.replace and "19:30 on Mon, Fri (Europe/London)" in plain(saved)
-    [listed] = await cases.service.list(ANN.chat_id)
+    [listed] = await cases.service.list(chat_key(ANN))
     assert (listed.reminder.hour, listed.reminder.tz) == (19, "Europe/London")
 
 
@@ -97,7 +105,7 @@ async def test_a_zone_index_out_of_range_is_stale_and_stores_nothing(
 ) -> None:
     reply = await cases.press(ANN, RemindFlow(19, 30, 17, zone=99))
     assert reply.blocks == () and reply.notice == screens.STALE_FLOW
-    assert await cases.service.list(ANN.chat_id) == []
+    assert await cases.service.list(chat_key(ANN)) == []
 
 
 async def test_typed_time_goes_on_to_the_days_or_explains(cases: ReminderUseCases) -> None:
@@ -110,23 +118,23 @@ async def test_a_sixth_reminder_is_refused(cases: ReminderUseCases) -> None:
         await cases.command(ANN, "remind", f"{hour:02d}:00 daily UTC")
     reply = await cases.command(ANN, "remind", "20:00 daily UTC")
     assert "already have 5 reminders" in plain(reply)
-    assert len(await cases.service.list(ANN.chat_id)) == 5
+    assert len(await cases.service.list(chat_key(ANN))) == 5
 
 
 async def test_pause_resume_delete_one_reminder_then_find_it_gone(
     cases: ReminderUseCases,
 ) -> None:
     await cases.command(ANN, "remind", "19:30 daily UTC")
-    [listed] = await cases.service.list(ANN.chat_id)
+    [listed] = await cases.service.list(chat_key(ANN))
     rid = listed.reminder.id
     paused = await cases.press(ANN, ManageReminder("off", rid))
     assert paused.notice == "Reminder paused." and paused.replace and "– paused" in plain(paused)
-    assert (await cases.service.list(ANN.chat_id))[0].reminder.paused
+    assert (await cases.service.list(chat_key(ANN)))[0].reminder.paused
     resumed = await cases.press(ANN, ManageReminder("on", rid))
     assert resumed.notice == "Reminder resumed."
     assert (await cases.press(ANN, ManageReminder("del", rid))).notice == "Reminder deleted."
     again = await cases.press(ANN, ManageReminder("del", rid))
-    assert again.notice == screens.GONE and await cases.service.list(ANN.chat_id) == []
+    assert again.notice == screens.GONE and await cases.service.list(chat_key(ANN)) == []
 
 
 async def test_list_shows_next_times_in_the_chats_zone(cases: ReminderUseCases) -> None:
@@ -149,7 +157,7 @@ async def test_timezone_offers_to_move_and_the_move_keeps_local_time(
     assert plain(moved) == (
         "✅ Moved 1 reminder to Europe/Berlin at the same local time. See /reminders."
     )
-    [listed] = await cases.service.list(ANN.chat_id)
+    [listed] = await cases.service.list(chat_key(ANN))
     assert (listed.reminder.hour, listed.reminder.tz) == (19, "Europe/Berlin")
     assert "Your time zone is Europe/Berlin." in plain(await cases.command(ANN, "timezone"))
 
@@ -158,14 +166,14 @@ async def test_a_forged_zone_to_move_to_is_stale(cases: ReminderUseCases) -> Non
     await cases.command(ANN, "remind", "19:30 daily UTC")
     reply = await cases.press(ANN, MoveZone("Nowhere/Atlantis"))
     assert reply.notice == screens.STALE_BUTTON and reply.blocks == ()
-    assert (await cases.service.list(ANN.chat_id))[0].reminder.tz == "UTC"
+    assert (await cases.service.list(chat_key(ANN)))[0].reminder.tz == "UTC"
 
 
 async def test_pause_takes_days_shown_in_the_chats_zone_and_resume_ends_it(
     cases: ReminderUseCases,
 ) -> None:
     assert "Give a number of days from 1 to 365" in plain(await cases.command(ANN, "pause", "x"))
-    assert cases.service.paused_until(ANN.chat_id) is None
+    assert cases.service.paused_until(chat_key(ANN)) is None
     reply = await cases.command(ANN, "pause", "3")
     assert plain(reply) == "⏸ Reminders paused for 3 days, until Thu 5 Mar, 08:59 (UTC)."
     assert plain(await cases.command(ANN, "resume")) == "▶ Reminders resumed."
@@ -175,9 +183,9 @@ async def test_pause_takes_days_shown_in_the_chats_zone_and_resume_ends_it(
 async def test_stop_asks_first_then_removes_all(cases: ReminderUseCases) -> None:
     await cases.command(ANN, "remind", "19:30 daily UTC")
     await cases.command(ANN, "stopreminders")
-    assert len(await cases.service.list(ANN.chat_id)) == 1
+    assert len(await cases.service.list(chat_key(ANN))) == 1
     await cases.press(ANN, ConfirmStop(False))
-    assert len(await cases.service.list(ANN.chat_id)) == 1
+    assert len(await cases.service.list(chat_key(ANN))) == 1
     assert plain(await cases.press(ANN, ConfirmStop(True))) == "🗑 Removed 1 reminder."
     assert plain(await cases.press(ANN, ConfirmStop(True))) == (
         "🗑 All your study reminders are removed."
@@ -187,11 +195,11 @@ async def test_stop_asks_first_then_removes_all(cases: ReminderUseCases) -> None
 async def test_progress_step_and_study(cases: ReminderUseCases) -> None:
     moved = await cases.press(ANN, SetProgress(2))
     assert moved.notice == "You're on step 2 now." and moved.replace
-    assert (await cases.service.profile(ANN.chat_id)).step == 2
+    assert (await cases.service.profile(chat_key(ANN))).step == 2
     assert (await cases.press(ANN, SetProgress(9))).notice == screens.STALE_BUTTON
     done = await cases.command(ANN, "done")
     assert "Streak: 1 scheduled day in a row" in plain(done)
-    assert (await cases.service.profile(ANN.chat_id)).studied == ("2026-03-02",)
+    assert (await cases.service.profile(chat_key(ANN))).studied == ("2026-03-02",)
 
 
 async def test_nudge_answers(cases: ReminderUseCases) -> None:

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from handlers.telegram.simulator.models import SimChat
+from tests.fakeapi.simulator.models import SimChat
 
 MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
 ADMIN_STATUSES = ("creator", "administrator")

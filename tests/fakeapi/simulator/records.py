@@ -4,8 +4,8 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from handlers.telegram.simulator.models import ApiCall, CallbackAnswer, InlineAnswer, SentMessage
-from handlers.telegram.simulator.waiting import ChangeNotifier
+from tests.fakeapi.simulator.models import ApiCall, CallbackAnswer, InlineAnswer, SentMessage
+from tests.fakeapi.simulator.waiting import ChangeNotifier
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -55,7 +55,7 @@ class SimulatorRecords:
         return [m for i, m in enumerate(self.sent) if m.chat_id == chat_id and i not in consumed]
 
     def take_unread_messages(self, chat_id: int) -> list[SentMessage]:
-        """Consume and return every unread message to `chat_id` (for the console chat)."""
+        """Consume and return every unread message to `chat_id` (a test reading them all)."""
         consumed = self._consumed["sent"]
         taken = [i for i, m in enumerate(self.sent) if m.chat_id == chat_id and i not in consumed]
         consumed.update(taken)

@@ -3,7 +3,7 @@
 import re
 from typing import Any
 
-from handlers.telegram.simulator.html_check import utf16_len
+from tests.fakeapi.simulator.html_check import utf16_len
 
 DEFAULT_ALLOWED_UPDATES = frozenset(
     {

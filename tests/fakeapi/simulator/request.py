@@ -9,7 +9,7 @@ from telegram._utils.types import ODVInput
 from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from handlers.telegram.simulator.state import BotApiSimulator
+from tests.fakeapi.simulator.state import BotApiSimulator
 
 
 class SimulatorRequest(BaseRequest):

@@ -5,13 +5,13 @@ import itertools
 import time
 from typing import Any
 
-from handlers.telegram.simulator.faults import FaultPlan
-from handlers.telegram.simulator.members import member_dict
-from handlers.telegram.simulator.models import RateLimits, SimChat, SimUser
-from handlers.telegram.simulator.ratelimit import SendRateLimiter
-from handlers.telegram.simulator.records import SimulatorRecords
-from handlers.telegram.simulator.updates import UpdateQueue, user_text_entities
-from handlers.telegram.simulator.world import SimWorld
+from tests.fakeapi.simulator.faults import FaultPlan
+from tests.fakeapi.simulator.members import member_dict
+from tests.fakeapi.simulator.models import RateLimits, SimChat, SimUser
+from tests.fakeapi.simulator.ratelimit import SendRateLimiter
+from tests.fakeapi.simulator.records import SimulatorRecords
+from tests.fakeapi.simulator.updates import UpdateQueue, user_text_entities
+from tests.fakeapi.simulator.world import SimWorld
 
 
 class SimulatorControls(SimulatorRecords):

@@ -1,13 +1,13 @@
-"""An in-memory Telegram Bot API for tests and the local console chat (no network, no token)."""
+"""An in-memory Telegram Bot API for the tests and benchmarks (no network, no token)."""
 
-from handlers.telegram.simulator.errors import ApiError
-from handlers.telegram.simulator.html_check import (
+from tests.fakeapi.simulator.errors import ApiError
+from tests.fakeapi.simulator.html_check import (
     HtmlParseError,
     ParsedText,
     parse_html,
     utf16_len,
 )
-from handlers.telegram.simulator.models import (
+from tests.fakeapi.simulator.models import (
     ApiCall,
     CallbackAnswer,
     InlineAnswer,
@@ -16,8 +16,8 @@ from handlers.telegram.simulator.models import (
     SimChat,
     SimUser,
 )
-from handlers.telegram.simulator.records import SimulatorTimeout
-from handlers.telegram.simulator.state import BotApiSimulator
+from tests.fakeapi.simulator.records import SimulatorTimeout
+from tests.fakeapi.simulator.state import BotApiSimulator
 
 __all__ = [
     "ApiCall",

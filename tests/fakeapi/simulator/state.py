@@ -1,6 +1,6 @@
 """BotApiSimulator: answers Bot API calls like Telegram and lets tests inject updates.
 
-A test (or the console chat) injects what users do with `send_text`, `press_button`,
+A test (or a benchmark) injects what users do with `send_text`, `press_button`,
 `inline_query` and `my_chat_member`; the bot fetches those updates with getUpdates and
 answers through `handle`; the test then awaits `next_message`, `next_edit`,
 `next_callback_answer` or `next_inline_answer`, or reads the records (`sent`, `edits`, `calls`).
@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import Any
 
-from handlers.telegram.simulator.checks import (
+from tests.fakeapi.simulator.checks import (
     check_commands,
     check_inline_results,
     check_length,
@@ -22,10 +22,10 @@ from handlers.telegram.simulator.checks import (
     render_text,
     require_int,
 )
-from handlers.telegram.simulator.controls import SimulatorControls
-from handlers.telegram.simulator.errors import ApiError, bad_request, not_found, too_many_requests
-from handlers.telegram.simulator.members import ADMIN_STATUSES, chat_full_info, member_dict
-from handlers.telegram.simulator.models import (
+from tests.fakeapi.simulator.controls import SimulatorControls
+from tests.fakeapi.simulator.errors import ApiError, bad_request, not_found, too_many_requests
+from tests.fakeapi.simulator.members import ADMIN_STATUSES, chat_full_info, member_dict
+from tests.fakeapi.simulator.models import (
     CallbackAnswer,
     InlineAnswer,
     RateLimits,

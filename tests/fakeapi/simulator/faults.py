@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from handlers.telegram.simulator.errors import ApiError
+from tests.fakeapi.simulator.errors import ApiError
 
 
 @dataclass

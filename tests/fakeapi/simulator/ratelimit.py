@@ -5,7 +5,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 
-from handlers.telegram.simulator.models import RateLimits
+from tests.fakeapi.simulator.models import RateLimits
 
 _SECOND = 1.0
 _MINUTE = 60.0

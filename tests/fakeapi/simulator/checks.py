@@ -4,8 +4,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from handlers.telegram.simulator.errors import ApiError, bad_request
-from handlers.telegram.simulator.html_check import (
+from tests.fakeapi.simulator.errors import ApiError, bad_request
+from tests.fakeapi.simulator.html_check import (
     HtmlParseError,
     ParsedText,
     parse_html,

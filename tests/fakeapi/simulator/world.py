@@ -5,9 +5,9 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from handlers.telegram.simulator.errors import bad_request, chat_upgraded, forbidden
-from handlers.telegram.simulator.members import PRESENT_STATUSES
-from handlers.telegram.simulator.models import SimChat, SimUser
+from tests.fakeapi.simulator.errors import bad_request, chat_upgraded, forbidden
+from tests.fakeapi.simulator.members import PRESENT_STATUSES
+from tests.fakeapi.simulator.models import SimChat, SimUser
 
 
 class SimWorld:
