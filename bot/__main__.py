@@ -124,8 +124,12 @@ async def _serve(settings: Settings, clock: Callable[[], datetime], build: Front
     for signum in STOP_SIGNALS:  # before anything opens, so a signal always stops cleanly
         loop.add_signal_handler(signum, request_stop, signum)
     try:
-        async with Core.open(settings, clock=clock) as core, serving(core, build(core)):
-            await stop.wait()
+        async with Core.open(settings, clock=clock) as core:
+            # Building a front end creates its HTTP clients, which load TLS certificates
+            # (about 30 ms each): off the event loop.
+            front_ends = await asyncio.to_thread(build, core)
+            async with serving(core, front_ends):
+                await stop.wait()
     finally:
         for signum in STOP_SIGNALS:
             loop.remove_signal_handler(signum)

@@ -20,6 +20,7 @@ and ``Core.open``'s exit then closes storage.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
@@ -95,8 +96,10 @@ class Core:
         schedule, and tests pass one they can move. Raises GuideError or StorageError (the
         data folder is damaged or newer) before anything is left open.
         """
-        guide = guide or load_guide()
-        questions = QuestionIndex(guide)
+        # Parsing the guide and indexing it take tens of ms: off the event loop.
+        if guide is None:
+            guide = await asyncio.to_thread(load_guide)
+        questions = await asyncio.to_thread(QuestionIndex, guide)
         repository = await AsyncRepository.open(settings.data_dir)
         try:
             reminders = ReminderService(

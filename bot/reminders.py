@@ -137,7 +137,7 @@ class ReminderService:
             p.key: ChatKey(p.platform, p.moved_to) for p in profiles if p.moved_to is not None
         }
         half_done = [p for p in profiles if p.moved_to is not None and not _is_tombstone(p)]
-        if half_done or any(r.key in moved for r in reminders):
+        if moved and (half_done or any(r.key in moved for r in reminders)):
             for old, new in moved.items():  # finish moves a crash cut short
                 await self._repo.move_chat(old, new)
             profiles, reminders = await self._repo.load_schedule()
@@ -156,15 +156,17 @@ class ReminderService:
         # One call, since load() groups reminders by slot and builds each slot's trigger once;
         # on a worker thread, so the event loop stays responsive. Nothing else touches the
         # engine before run() starts below.
-        active = [r for r in reminders if r.active and not r.paused and r.platform in senders]
-        # The stored records live as long as the bot: freeze them first, so a collection the
-        # load triggers (on the worker thread, holding the GIL) does not traverse them.
+        # The records and the engine's index live as long as the bot. No collection runs while
+        # they are built (on the worker thread a full one holds the GIL for tens of ms and
+        # stalls the loop); then they are frozen, so no later collection traverses them.
         gc.freeze()
-        await asyncio.to_thread(self._dispatcher.load, active, snoozes)
-        del profiles, reminders, active
-        # Likewise the engine's index: or the full collections that adding jobs triggers
-        # stall the loop 85-190 ms.
-        gc.freeze()
+        gc.disable()
+        try:
+            await asyncio.to_thread(self._load_engine, reminders, snoozes)
+            del profiles, reminders
+        finally:
+            gc.freeze()
+            gc.enable()
         self._outbox.start()
         self._task = asyncio.create_task(self._dispatcher.run(), name="reminder-scheduler")
         # Start-up includes arming every slot job; a run() that fails instead raises here.
@@ -178,6 +180,14 @@ class ReminderService:
             len(self._dispatcher),
             self._dispatcher.slot_count,
         )
+
+    def _load_engine(
+        self, reminders: list[Reminder], snoozes: list[tuple[ChatKey, datetime]]
+    ) -> None:
+        """Hand the engine the reminders that fire (runs on a worker thread: O(reminders))."""
+        senders = self._senders
+        active = [r for r in reminders if r.active and not r.paused and r.platform in senders]
+        self._dispatcher.load(active, snoozes)
 
     async def stop(self) -> None:
         """Stop firing and let in-flight sends finish (briefly)."""

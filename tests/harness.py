@@ -91,7 +91,7 @@ async def coach_running(
     `clock` (aware UTC) drives the reminders; `poll_timeout` is the long poll's wait, seconds.
     """
     async with Core.open(settings, clock=clock) as core:
-        front_end = TelegramFrontEnd(core, poll_timeout=poll_timeout)
+        front_end = await asyncio.to_thread(TelegramFrontEnd, core, poll_timeout=poll_timeout)
         with watching(sim, front_end.app) if sim is not None else nullcontext():
             async with serving(core, [front_end]):
                 yield front_end.app
