@@ -156,25 +156,25 @@ class ReminderService:
         # One call, since load() groups reminders by slot and builds each slot's trigger once;
         # on a worker thread, so the event loop stays responsive. Nothing else touches the
         # engine before run() starts below.
-        # The records and the engine's index live as long as the bot. No collection runs while
-        # they are built (on the worker thread a full one holds the GIL for tens of ms and
+        # The records, the engine's index and its jobs live as long as the bot. No collection
+        # runs while they are built and armed (a full one holds the GIL for tens of ms and
         # stalls the loop); then they are frozen, so no later collection traverses them.
         gc.freeze()
         gc.disable()
         try:
             await asyncio.to_thread(self._load_engine, reminders, snoozes)
             del profiles, reminders
+            self._outbox.start()
+            self._task = asyncio.create_task(self._dispatcher.run(), name="reminder-scheduler")
+            # Start-up includes arming every slot job; a run() that fails instead raises here.
+            ready = asyncio.create_task(self._dispatcher.wait_running())
+            await asyncio.wait({ready, self._task}, return_when=asyncio.FIRST_COMPLETED)
+            if not ready.done():
+                ready.cancel()
+                self._task.result()
         finally:
             gc.freeze()
             gc.enable()
-        self._outbox.start()
-        self._task = asyncio.create_task(self._dispatcher.run(), name="reminder-scheduler")
-        # Start-up includes arming every slot job; a run() that fails instead raises here.
-        ready = asyncio.create_task(self._dispatcher.wait_running())
-        await asyncio.wait({ready, self._task}, return_when=asyncio.FIRST_COMPLETED)
-        if not ready.done():
-            ready.cancel()
-            self._task.result()
         log.info(
             "reminders loaded: %d scheduled in %d slots",
             len(self._dispatcher),
