@@ -62,6 +62,18 @@ class SettingsError(Exception):
     """A setting is missing or malformed; the message names the variable."""
 
 
+def _token(
+    value: Any, variable: str, pattern: re.Pattern[str], shape: str, advice: str
+) -> SecretStr:
+    """A token that is set and has the platform's shape; ValueError naming ``variable``."""
+    token = _reveal(value).strip()
+    if not token:
+        raise ValueError(f"{variable} is not set. {advice}")
+    if not pattern.match(token):
+        raise ValueError(f"{variable} does not look like a bot token ({shape}). {advice}")
+    return SecretStr(token)
+
+
 class _Group(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -76,15 +88,8 @@ class TelegramSettings(_Group):
     @field_validator("token", mode="before")
     @classmethod
     def _token(cls, value: Any) -> SecretStr:
-        token = _reveal(value).strip()
-        if not token:
-            raise ValueError(f"TELEGRAM_BOT_TOKEN is not set. {TOKEN_HELP}")
-        if not TELEGRAM_TOKEN_PATTERN.match(token):
-            raise ValueError(
-                "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then at "
-                f"least 20 letters, digits, _ or -). {TOKEN_HELP}"
-            )
-        return SecretStr(token)
+        shape = "digits, a colon, then at least 20 letters, digits, _ or -"
+        return _token(value, "TELEGRAM_BOT_TOKEN", TELEGRAM_TOKEN_PATTERN, shape, TOKEN_HELP)
 
     @field_validator("api_base_url", mode="before")
     @classmethod
@@ -109,15 +114,8 @@ class DiscordSettings(_Group):
     @field_validator("token", mode="before")
     @classmethod
     def _token(cls, value: Any) -> SecretStr:
-        token = _reveal(value).strip()
-        if not token:
-            raise ValueError(f"DISCORD_BOT_TOKEN is not set. {DISCORD_TOKEN_HELP}")
-        if not DISCORD_TOKEN_PATTERN.match(token):
-            raise ValueError(
-                "DISCORD_BOT_TOKEN does not look like a bot token (three parts of letters, "
-                f"digits, _ or - separated by dots). {DISCORD_TOKEN_HELP}"
-            )
-        return SecretStr(token)
+        shape = "three parts of letters, digits, _ or - separated by dots"
+        return _token(value, "DISCORD_BOT_TOKEN", DISCORD_TOKEN_PATTERN, shape, DISCORD_TOKEN_HELP)
 
     @field_validator("api_base_url", mode="before")
     @classmethod
