@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from bot.messages import ENGLISH, Messages, MessagesError, default_messages, load_messages
 
 
 class GuideError(Exception):
@@ -89,11 +91,6 @@ class Level:
     name: str
     step: int
 
-    @property
-    def heading(self) -> str:
-        """How /certs heads the level's list, e.g. ``Preliminary (step 2)``."""
-        return f"{self.name} (step {self.step})"
-
 
 @dataclass(frozen=True, slots=True)
 class Topic:
@@ -131,6 +128,8 @@ class Guide:
     levels: tuple[Level, ...] = ()
     certs_note: str = ""
     certs_example: str = ""
+    # The words of the bot's own screens (content/messages.toml), loaded with the guide.
+    messages: Messages = field(default_factory=default_messages)
 
     def section(self, section_id: str) -> Section:
         """Return the section with this id."""
@@ -159,6 +158,10 @@ class Guide:
         """The certifications of one level, in the guide's order."""
         return tuple(c for c in self.certifications if c.level == level)
 
+    def level_heading(self, level: Level) -> str:
+        """How /certs heads a level's list, e.g. ``Preliminary (step 2)``."""
+        return self.messages.text("guide.level_heading", name=level.name, step=level.step)
+
     def certs_summary(self) -> str:
         """One line naming every certification by level: ``Preliminary: CCA, CBCS. ...``."""
         return " ".join(
@@ -176,6 +179,7 @@ class Guide:
 
     def topics(self) -> tuple[Topic, ...]:
         """Every answerable piece of the guide, for search and inline results."""
+        m = self.messages
         topics = [
             Topic(s.id, s.title, s.summary, " ".join(s.paragraphs), s.keywords)
             for s in self.sections
@@ -183,8 +187,8 @@ class Guide:
         topics.append(
             Topic(
                 "steps",
-                "The four steps",
-                "From a high school diploma to advanced credentials.",
+                m.text("guide.topic_steps_title"),
+                m.text("guide.topic_steps_summary"),
                 " ".join(f"Step {s.number}: {s.title}. {s.summary}" for s in self.steps),
                 ("steps", "roadmap", "how to become", "path", "plan"),
             )
@@ -192,7 +196,7 @@ class Guide:
         topics += [
             Topic(
                 f"step:{s.number}",
-                f"Step {s.number}: {s.title}",
+                m.text("guide.topic_step_title", number=s.number, title=s.title),
                 s.summary,
                 " ".join(s.paragraphs),
                 s.keywords,
@@ -202,7 +206,7 @@ class Guide:
         topics.append(
             Topic(
                 "certs",
-                "Certifications",
+                m.text("guide.topic_certs_title"),
                 self.certs_summary(),
                 " ".join(f"{c.code} {c.name}, {c.level}." for c in self.certifications),
                 ("certifications", "which certification", "list", "preliminary", "advanced"),
@@ -224,8 +228,8 @@ class Guide:
         topics.append(
             Topic(
                 "sources",
-                "Sources",
-                "Where the guide's facts come from.",
+                m.text("guide.sources_heading"),
+                m.text("guide.topic_sources_summary"),
                 " ".join(f"{s.publisher} {s.title}" for s in self.sources),
                 ("sources", "references", "links", "citations", "bls"),
             )
@@ -246,8 +250,22 @@ def default_guide_path() -> Path:
     return Path(str(resources.files("bot").joinpath("content", "guide.toml")))
 
 
-def load_guide(path: Path | None = None) -> Guide:
-    """Read, validate and freeze the guide; raise GuideError naming the file and field."""
+def load_guide(
+    path: Path | None = None,
+    *,
+    messages_path: Path | None = None,
+    language: str = ENGLISH,
+) -> Guide:
+    """Read, validate and freeze the guide and the screens' messages (``language``, English
+    by default and for any key it lacks); raise GuideError naming the file and field."""
+    try:
+        messages = load_messages(messages_path, language)
+    except MessagesError as exc:
+        raise GuideError(str(exc)) from None
+    return _load_facts(path, messages)
+
+
+def _load_facts(path: Path | None, messages: Messages) -> Guide:
     path = path or default_guide_path()
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -256,7 +274,7 @@ def load_guide(path: Path | None = None) -> Guide:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise GuideError(f"{path}: not valid TOML: {exc}") from exc
     try:
-        return _build_guide(_Reader(raw, ""))
+        return _build_guide(_Reader(raw, ""), messages)
     except GuideError as exc:
         raise GuideError(f"{path}: {exc}") from None
 
@@ -314,7 +332,7 @@ class _Reader:
         return _Reader(value, self._name(key))
 
 
-def _build_guide(root: _Reader) -> Guide:
+def _build_guide(root: _Reader, messages: Messages) -> Guide:
     meta = root.table_("meta")
     sources = tuple(
         Source(
@@ -378,6 +396,7 @@ def _build_guide(root: _Reader) -> Guide:
         levels=levels,
         certs_note=certs.text("note"),
         certs_example=certs.text("example"),
+        messages=messages,
     )
     keys = guide.topic_keys()
     unknown = {key for key, _ in guide.topic_keywords} - keys

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.messages import Messages
 from bot.replies import Reply, b, line, text_reply
-
-OPERATORS_ONLY = "This command is for the bot's operators."
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,20 +26,30 @@ class Usage:
     dropped: int
 
 
-def operators_only() -> Reply:
+def operators_only(m: Messages) -> Reply:
     """The answer to someone who is not an operator."""
-    return text_reply(OPERATORS_ONLY)
+    return text_reply(m.text("admin.operators_only"))
 
 
-def stats(usage: Usage) -> Reply:
+def stats(m: Messages, usage: Usage) -> Reply:
     """Subscriber, reminder and delivery counts, one figure group per line."""
     return text_reply(
-        line(b("MedCoder Coach stats")),
-        f"Chats with a profile: {usage.profiles}",
-        f"Reminders: {usage.reminders} ({usage.active_reminders} active)",
-        f"Scheduled now: {usage.scheduled} in {usage.slots} slots; in flight: {usage.in_flight}",
-        f"Nudges sent: {usage.sent}; failed attempts: {usage.failed}; "
-        f"unreachable: {usage.unreachable}",
-        f"Skipped as too late: {usage.skipped_late}; while paused: {usage.skipped_paused}; "
-        f"dropped after rate limits: {usage.dropped}",
+        line(b(m.text("admin.stats_title"))),
+        m.text("admin.stats_profiles", profiles=usage.profiles),
+        m.text("admin.stats_reminders", reminders=usage.reminders, active=usage.active_reminders),
+        m.text(
+            "admin.stats_scheduled",
+            scheduled=usage.scheduled,
+            slots=usage.slots,
+            in_flight=usage.in_flight,
+        ),
+        m.text(
+            "admin.stats_sent", sent=usage.sent, failed=usage.failed, unreachable=usage.unreachable
+        ),
+        m.text(
+            "admin.stats_skipped",
+            late=usage.skipped_late,
+            paused=usage.skipped_paused,
+            dropped=usage.dropped,
+        ),
     )

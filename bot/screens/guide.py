@@ -13,6 +13,7 @@ from bot import commands as registry
 from bot.actions import ResumeAfterBlock, ShowTopic
 from bot.answers import Answer
 from bot.guide import Certification, Guide, Section, Step
+from bot.messages import Messages, default_messages
 from bot.numbers import parse_whole_number
 from bot.replies import (
     Block,
@@ -33,8 +34,17 @@ from bot.replies import (
     text_reply,
 )
 
-STALE_BUTTON = "This button is no longer valid. Send /start for the menu."
 MAX_RELATED = 3
+
+
+def __getattr__(name: str) -> str:
+    """``STALE_BUTTON``, the English stale-button notice, for front ends that import it.
+
+    New code should use ``messages.text("guide.stale_button")`` (the chat's language).
+    """
+    if name == "STALE_BUTTON":
+        return default_messages().text("guide.stale_button")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def show(label: str, key: str) -> Button:
@@ -47,9 +57,10 @@ def page(label: str, key: str) -> Button:
     return Button(label, ShowTopic(key, replace=True))
 
 
-def stale() -> Reply:
+def stale(messages: Messages | None = None) -> Reply:
     """The answer to a button whose topic no longer exists (or never did)."""
-    return Reply(notice=STALE_BUTTON)
+    m = messages or default_messages()
+    return Reply(notice=m.text("guide.stale_button"))
 
 
 def menu_buttons(guide: Guide) -> Buttons:
@@ -66,37 +77,40 @@ def related_buttons(guide: Guide, current: str) -> Buttons:
 
 def welcome(guide: Guide, first_name: str | None) -> Reply:
     """The /start greeting with the topic menu."""
-    name = f", {first_name}" if first_name else ""
+    m = guide.messages
+    greeting = (
+        m.text("guide.greeting_named", first_name=first_name)
+        if first_name
+        else m.text("guide.greeting")
+    )
     return Reply(
         (
             para(
-                line(
-                    f"👋 Hi{name}! I'm ",
-                    b("MedCoder Coach"),
-                    ". I answer questions about becoming a medical coder from the guide ",
-                    i(guide.title),
-                    f" ({guide.publisher}), and I can send you study reminders.",
+                m.line(
+                    "guide.welcome",
+                    greeting=greeting,
+                    bot=b(m.text("guide.bot_name")),
+                    title=i(guide.title),
+                    publisher=guide.publisher,
                 )
             ),
-            para(
-                "Pick a topic below, use a command like /steps or /salary, or just ask me a "
-                "question in your own words. /help lists everything."
-            ),
+            para(m.text("guide.welcome_hint")),
         ),
         menu_buttons(guide),
     )
 
 
-def resume_offer() -> Reply:
+def resume_offer(messages: Messages | None = None) -> Reply:
     """After /start in a chat whose reminders were switched off: offer to turn them on."""
+    m = messages or default_messages()
     return text_reply(
-        "Welcome back! Your study reminders were switched off while I couldn't reach you. "
-        "Turn them back on?",
-        buttons=((Button("▶ Resume my reminders", ResumeAfterBlock()),),),
+        m.text("guide.resume_offer"),
+        buttons=((Button(m.text("guide.resume_button"), ResumeAfterBlock()),),),
     )
 
 
-_PARTS = (("guide", "What I can do"), ("reminders", "Study reminders"))
+# The parts of /help: the command registry's part, and the message key of its title.
+_PARTS = (("guide", "guide.help_guide"), ("reminders", "guide.help_reminders"))
 
 
 def help_page(guide: Guide, reminders: bool = True) -> Reply:
@@ -106,10 +120,10 @@ def help_page(guide: Guide, reminders: bool = True) -> Reply:
     for part, title in _PARTS:
         if part == "reminders" and not reminders:
             continue
-        lines: list[Line] = [line(b(title))]
+        lines: list[Line] = [line(b(guide.messages.text(title)))]
         lines += [c.help for c in found if c.part == part and c.help is not None]
         blocks.append(para(*lines))
-    blocks.append(para("In groups, mention me, reply to me or use /ask; I stay quiet otherwise."))
+    blocks.append(para(guide.messages.text("guide.help_groups")))
     return Reply(tuple(blocks), menu_buttons(guide))
 
 
@@ -131,34 +145,45 @@ def section(guide: Guide, item: Section) -> Reply:
 
 def steps_overview(guide: Guide, notice: str | None = None) -> Reply:
     """All steps in one message, each with a button to its detail; ``notice`` leads it."""
-    title = "How to become a medical coder: the four steps"
+    m = guide.messages
+    title = m.text("guide.steps_title")
     first: Block = para(line(f"{notice} ", b(title))) if notice else Heading(title)
-    listing = para(*(line(b(f"{s.number}."), f" {s.title} – {s.summary}") for s in guide.steps))
-    row = tuple(page(f"Step {s.number}", f"step:{s.number}") for s in guide.steps)
-    return Reply(
-        (first, listing, para("Tap a step for details, or send /steps 2.")),
-        (row,),
+    listing = para(
+        *(
+            m.line("guide.steps_item", number=b(f"{s.number}."), title=s.title, summary=s.summary)
+            for s in guide.steps
+        )
     )
+    row = tuple(
+        page(m.text("guide.step_button", number=s.number), f"step:{s.number}") for s in guide.steps
+    )
+    return Reply((first, listing, para(m.text("guide.steps_hint"))), (row,))
 
 
 def step_detail(guide: Guide, step: Step) -> Reply:
     """One step with ◀ ▶ buttons that page through the steps in place."""
-    blocks: list[Block] = [Heading(f"Step {step.number} of {len(guide.steps)}: {step.title}")]
+    m = guide.messages
+    heading = m.text(
+        "guide.step_heading", number=step.number, count=len(guide.steps), title=step.title
+    )
+    blocks: list[Block] = [Heading(heading)]
     blocks += [para(paragraph) for paragraph in step.paragraphs]
     certs = [c for c in guide.certifications if c.step == step.number]
     if certs:
-        spans: list[str | Span] = ["Certifications: "]
+        spans: list[str | Span] = []
         for index, cert in enumerate(certs):
             spans += [", "] if index else []
             spans.append(b(cert.code))
-        blocks.append(para(line(*spans)))
+        blocks.append(para(m.line("guide.step_certs", codes=line(*spans))))
     blocks.append(_sources(guide, ("guide",)))
     nav = []
     if step.number > 1:
-        nav.append(page(f"◀ Step {step.number - 1}", f"step:{step.number - 1}"))
-    nav.append(page("All steps", "steps"))
+        back = step.number - 1
+        nav.append(page(m.text("guide.step_previous", number=back), f"step:{back}"))
+    nav.append(page(m.text("guide.all_steps"), "steps"))
     if step.number < len(guide.steps):
-        nav.append(page(f"Step {step.number + 1} ▶", f"step:{step.number + 1}"))
+        ahead = step.number + 1
+        nav.append(page(m.text("guide.step_next", number=ahead), f"step:{ahead}"))
     rows = [tuple(nav)]
     if certs:
         rows.append(tuple(show(c.code, f"cert:{c.code}") for c in certs))
@@ -167,18 +192,20 @@ def step_detail(guide: Guide, step: Step) -> Reply:
 
 def certs_overview(guide: Guide) -> Reply:
     """The certifications grouped by level, with a button for each."""
-    blocks: list[Block] = [Heading("Medical coding certifications")]
+    m = guide.messages
+    blocks: list[Block] = [Heading(m.text("guide.certs_heading"))]
     for level in guide.levels:
         blocks.append(
             para(
-                line(b(level.heading)),
+                line(b(guide.level_heading(level))),
                 *(
-                    line("• ", b(c.code), f" – {c.name}")
+                    m.line("guide.certs_item", code=b(c.code), name=c.name)
                     for c in guide.certifications_at(level.id)
                 ),
             )
         )
-    blocks.append(para(f"{guide.certs_note} Tap one, or send /certs {guide.certs_example}."))
+    hint = m.text("guide.certs_hint", note=guide.certs_note, example=guide.certs_example)
+    blocks.append(para(hint))
     return Reply(tuple(blocks), _cert_buttons(guide))
 
 
@@ -189,18 +216,24 @@ def _cert_buttons(guide: Guide) -> Buttons:
 
 def cert_detail(guide: Guide, cert: Certification) -> Reply:
     """One certification in full."""
+    m = guide.messages
     return Reply(
         (
             Heading(f"{cert.code}: {cert.name}"),
             para(
-                f"Level: {cert.level} (step {cert.step})",
-                f"Issued by: {cert.issuer}",
-                f"When: {cert.when}",
+                m.text("guide.cert_level", level=cert.level, step=cert.step),
+                m.text("guide.cert_issuer", issuer=cert.issuer),
+                m.text("guide.cert_when", when=cert.when),
             ),
             para(cert.summary),
             _sources(guide, ("guide",)),
         ),
-        ((page("All certifications", "certs"), show(f"Step {cert.step}", f"step:{cert.step}")),),
+        (
+            (
+                page(m.text("guide.all_certs"), "certs"),
+                show(m.text("guide.step_button", number=cert.step), f"step:{cert.step}"),
+            ),
+        ),
     )
 
 
@@ -208,22 +241,14 @@ def unknown_cert(guide: Guide, code: str) -> Reply:
     """The reply to /certs with a code the guide does not have."""
     codes = ", ".join(c.code for c in guide.certifications)
     return Reply(
-        (
-            para(
-                line(
-                    "I don't know a certification called ",
-                    b(code[:20]),
-                    f". Try one of: {codes}.",
-                )
-            ),
-        ),
+        (para(guide.messages.line("guide.unknown_cert", code=b(code[:20]), codes=codes)),),
         _cert_buttons(guide),
     )
 
 
 def faq_list(guide: Guide) -> Reply:
     """Every FAQ with its answer and sources."""
-    blocks: list[Block] = [Heading("Frequently asked questions")]
+    blocks: list[Block] = [Heading(guide.messages.text("guide.faq_heading"))]
     blocks += [
         para(line(b(faq.question)), line(faq.answer), _source_line(guide, faq.sources))
         for faq in guide.faqs
@@ -238,26 +263,34 @@ def faq_one(guide: Guide, faq_id: str) -> Reply | None:
         return None
     return Reply(
         (Heading(faq.question), para(faq.answer), _sources(guide, faq.sources)),
-        ((show("All FAQs", "faq"),),),
+        ((show(guide.messages.text("guide.all_faqs"), "faq"),),),
     )
 
 
 def sources(guide: Guide) -> Reply:
     """The sources behind the guide's facts, with links and the check date."""
+    m = guide.messages
     lines: list[Line] = []
     for number, source in enumerate(guide.sources, start=1):
-        lines.append(line(f"{number}. {source.publisher}: ", i(source.title)))
+        lines.append(
+            m.line(
+                "guide.source_item",
+                number=number,
+                publisher=source.publisher,
+                title=i(source.title),
+            )
+        )
         if source.url:
             lines.append(line(Span(source.url, url=source.url)))
         if source.note:
             lines.append(line(source.note))
     return Reply(
         (
-            Heading("Sources"),
+            Heading(m.text("guide.sources_heading")),
             para(*lines),
             para(
-                f"About the guide's publisher: {guide.publisher_about}",
-                f"Content last checked against the guide on {guide.checked}.",
+                m.text("guide.sources_about", about=guide.publisher_about),
+                m.text("guide.sources_checked", date=guide.checked),
             ),
         )
     )
@@ -294,6 +327,7 @@ def answer(guide: Guide, found: Answer) -> Reply:
     - Not covered by the guide: says so and offers the nearest topics, never a guess.
     - Nothing plausible: up to three "did you mean" buttons, or the topic menu.
     """
+    m = guide.messages
     related = related_topics(found)
     if found.best is not None:
         shown = topic(guide, found.best.key)
@@ -302,19 +336,13 @@ def answer(guide: Guide, found: Answer) -> Reply:
             extra = tuple(row for row in related if row[0].action not in linked)
             return Reply(shown.blocks, shown.buttons + extra)
     if not found.covered:
-        text = "The guide doesn't cover that, so I won't guess."
         if related:
-            return text_reply(f"{text} The nearest topics it has:", buttons=related)
-        return text_reply(f"{text} Try a topic below or /help.", buttons=menu_buttons(guide))
+            return text_reply(m.text("guide.not_covered_nearest"), buttons=related)
+        return text_reply(m.text("guide.not_covered_menu"), buttons=menu_buttons(guide))
     if related:
-        return text_reply("I'm not sure I understood. Did you mean one of these?", buttons=related)
+        return text_reply(m.text("guide.did_you_mean"), buttons=related)
     return text_reply(
-        line(
-            "I couldn't match that to the guide. Try a topic below, a command from /help, "
-            "or ask another way (for example: ",
-            i("how long does it take?"),
-            ").",
-        ),
+        m.line("guide.no_match", example=i(m.text("guide.no_match_example"))),
         buttons=menu_buttons(guide),
     )
 
@@ -324,14 +352,15 @@ def related_topics(found: Answer) -> Buttons:
     return tuple((show(t.title[:60], t.key),) for t in found.suggestions)
 
 
-def ask_how() -> Reply:
+def ask_how(messages: Messages | None = None) -> Reply:
     """The reply to /ask with no question."""
-    return text_reply("Ask me like this: /ask how long does it take?")
+    return text_reply((messages or default_messages()).text("guide.ask_how"))
 
 
-def unknown_command(word: str) -> Reply:
+def unknown_command(word: str, messages: Messages | None = None) -> Reply:
     """The reply to a command the bot does not have (``word`` as typed, shortened)."""
-    return text_reply(f"I don't know {word[:40]}. See /help.")
+    m = messages or default_messages()
+    return text_reply(m.text("guide.unknown_command", command=word[:40]))
 
 
 def _ref(guide: Guide, source_id: str) -> SourceRef:
@@ -345,7 +374,7 @@ def _sources(guide: Guide, source_ids: Iterable[str]) -> Sources:
 
 def _source_line(guide: Guide, source_ids: Iterable[str]) -> Line:
     """A "Source:" line inside a paragraph (as a Sources block shows it)."""
-    spans = [i("Source: ")]
+    spans = [i(guide.messages.text("guide.source_label"))]
     for number, source_id in enumerate(source_ids):
         if number:
             spans.append(i("; "))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.actor import Actor
+from bot.messages import Messages, default_messages
 from bot.reminders import ReminderService
 from bot.replies import Reply
 from bot.screens import admin as screens
@@ -34,6 +35,8 @@ class AdminUseCases:
     settings: Settings
     repository: AsyncRepository
     reminders: ReminderService
+    # The screens' words (the guide's ``messages``); None: the packaged English ones.
+    messages: Messages | None = None
 
     async def command(self, actor: Actor, name: str, args: str = "") -> Reply:
         """Answer ``/name``; only operators get more than a polite refusal."""
@@ -43,12 +46,14 @@ class AdminUseCases:
 
     async def stats(self, actor: Actor) -> Reply:
         """/stats: stored chats and reminders, the engine's schedule, delivery counts."""
+        m = self.messages or default_messages()
         if not is_operator(self.settings, actor):
-            return screens.operators_only()
+            return screens.operators_only(m)
         counts = await self.repository.counts()
         outbox = self.reminders.outbox.stats
         engine = self.reminders.dispatcher
         return screens.stats(
+            m,
             screens.Usage(
                 profiles=counts.profiles,
                 reminders=counts.reminders,
@@ -62,5 +67,5 @@ class AdminUseCases:
                 skipped_late=engine.skipped_late,
                 skipped_paused=engine.skipped_paused,
                 dropped=engine.dropped,
-            )
+            ),
         )

@@ -52,11 +52,13 @@ def command(
         case "sources":
             return screens.sources(guide)
         case "ask":
-            return ask(guide, questions, actor, text) if text.strip() else screens.ask_how()
+            if text.strip():
+                return ask(guide, questions, actor, text)
+            return screens.ask_how(guide.messages)
     section = next((s for s in guide.sections if s.command == name), None)
     if section is not None:
         return screens.section(guide, section)
-    return screens.unknown_command(f"/{name}")
+    return screens.unknown_command(f"/{name}", guide.messages)
 
 
 def start(guide: Guide, actor: Actor, payload: str = "") -> Reply:
@@ -79,7 +81,8 @@ def steps(guide: Guide, argument: str = "") -> Reply:
     number = parse_whole_number(argument, 1, len(guide.steps))
     step = guide.step(number) if number is not None else None
     if step is None:
-        return screens.steps_overview(guide, f"There are steps 1 to {len(guide.steps)}.")
+        notice = guide.messages.text("guide.steps_out_of_range", count=len(guide.steps))
+        return screens.steps_overview(guide, notice)
     return screens.step_detail(guide, step)
 
 
@@ -95,10 +98,10 @@ def press(guide: Guide, actor: Actor, action: Action | Unknown) -> Reply:
     """The reply to a topic button: the topic (in place when the action says so), or the
     stale-button notice for an unknown, stale or forged one."""
     if not isinstance(action, ShowTopic):
-        return screens.stale()
+        return screens.stale(guide.messages)
     shown = screens.topic(guide, action.key)
     if shown is None:
-        return screens.stale()
+        return screens.stale(guide.messages)
     return Reply(shown.blocks, shown.buttons, replace=action.replace)
 
 

@@ -26,6 +26,7 @@ from bot.actions import (
 )
 from bot.actor import Actor
 from bot.guide import Guide
+from bot.messages import Messages
 from bot.numbers import parse_whole_number
 from bot.reminders import MAX_PAUSE_DAYS, LimitReached, ReminderService
 from bot.replies import Reply, text_reply
@@ -74,6 +75,11 @@ class ReminderUseCases:
     service: ReminderService
     guide: Guide
 
+    @property
+    def m(self) -> Messages:
+        """The screens' words (loaded with the guide)."""
+        return self.guide.messages
+
     # ----- commands -------------------------------------------------------------------
 
     async def command(self, actor: Actor, name: str, args: str = "") -> Reply:
@@ -92,15 +98,15 @@ class ReminderUseCases:
         if handler is None:
             raise ValueError(f"not a reminder command: {name}")
         if name in MANAGING_COMMANDS and not actor.may_manage:
-            return screens.refusal(button=False)
+            return screens.refusal(self.m, button=False)
         return await handler(actor, args.strip())
 
     async def remind(self, actor: Actor, args: str) -> Reply:
         """/remind: one line (``19:30 mon,wed,fri Area/City``) saves; none starts the buttons."""
         if not actor.may_manage:
-            return screens.refusal(button=False)
+            return screens.refusal(self.m, button=False)
         if not args:
-            return screens.pick_time()
+            return screens.pick_time(self.m)
         profile = await self.service.profile(chat_key(actor), is_group=actor.is_group)
         try:
             spec = parse_remind_args(args, profile.tz)
@@ -111,12 +117,12 @@ class ReminderUseCases:
     async def typed_time(self, actor: Actor, text: str) -> Reply:
         """A time typed after /remind asked for one (local HH:MM): on to the days."""
         if not actor.may_manage:
-            return screens.refusal(button=False)
+            return screens.refusal(self.m, button=False)
         try:
             hour, minute = parse_time(text)
         except ScheduleInputError as exc:
-            return screens.typed_time_error(exc.message)
-        return screens.pick_days(hour, minute)
+            return screens.typed_time_error(self.m, exc.message)
+        return screens.pick_days(self.m, hour, minute)
 
     async def list_reminders(self, actor: Actor, args: str = "") -> Reply:
         """/reminders: every reminder, its next time in the chat's zone, its buttons."""
@@ -125,9 +131,9 @@ class ReminderUseCases:
     async def timezone(self, actor: Actor, args: str) -> Reply:
         """/timezone: show the chat's zone, or set it (``Area/City``) and offer to move others."""
         if not actor.may_manage:
-            return screens.refusal(button=False)
+            return screens.refusal(self.m, button=False)
         if not args:
-            return screens.zone_shown(await self._zone(actor))
+            return screens.zone_shown(self.m, await self._zone(actor))
         try:
             tz = parse_zone(args)
         except ScheduleInputError as exc:
@@ -136,31 +142,31 @@ class ReminderUseCases:
         others = [
             item for item in await self.service.list(chat_key(actor)) if item.reminder.tz != tz
         ]
-        return screens.zone_set(tz, others)
+        return screens.zone_set(self.m, tz, others)
 
     async def pause(self, actor: Actor, args: str) -> Reply:
         """/pause N: pause every reminder N days (1..MAX_PAUSE_DAYS); /pause: until /resume."""
         if not actor.may_manage:
-            return screens.refusal(button=False)
+            return screens.refusal(self.m, button=False)
         days: int | None = None
         if args:
             days = parse_whole_number(args.split()[0], 1, MAX_PAUSE_DAYS)
             if days is None:
-                return screens.pause_usage(MAX_PAUSE_DAYS)
+                return screens.pause_usage(self.m, MAX_PAUSE_DAYS)
         until = await self.service.pause(chat_key(actor), days)
-        return screens.paused(days, until, await self._zone(actor))
+        return screens.paused(self.m, days, until, await self._zone(actor))
 
     async def resume(self, actor: Actor, args: str = "") -> Reply:
         """/resume: end a pause."""
         if not actor.may_manage:
-            return screens.refusal(button=False)
-        return screens.resumed(await self.service.resume(chat_key(actor)))
+            return screens.refusal(self.m, button=False)
+        return screens.resumed(self.m, await self.service.resume(chat_key(actor)))
 
     async def stop_reminders(self, actor: Actor, args: str = "") -> Reply:
         """/stopreminders: ask before removing every reminder (nothing changes yet)."""
         if not actor.may_manage:
-            return screens.refusal(button=False)
-        return screens.confirm_stop()
+            return screens.refusal(self.m, button=False)
+        return screens.confirm_stop(self.m)
 
     async def progress(self, actor: Actor, args: str = "") -> Reply:
         """/progress: the step, streak and step buttons."""
@@ -169,18 +175,18 @@ class ReminderUseCases:
     async def done(self, actor: Actor, args: str = "") -> Reply:
         """/done: record today's study (the chat's local date)."""
         if not actor.may_manage:
-            return screens.refusal(button=False)
+            return screens.refusal(self.m, button=False)
         found = await self.service.record_study(chat_key(actor))
-        return screens.well_done(found.streak)
+        return screens.well_done(self.m, found.streak)
 
     # ----- buttons --------------------------------------------------------------------
 
     async def press(self, actor: Actor, action: Action | Unknown) -> Reply:
         """Carry out a reminder or progress button; stale data changes nothing."""
         if not isinstance(action, ACTIONS):
-            return screens.stale()
+            return screens.stale(self.m)
         if not actor.may_manage:
-            return screens.refusal(button=True)
+            return screens.refusal(self.m, button=True)
         match action:
             case RemindFlow():
                 return await self._flow(actor, action)
@@ -188,11 +194,11 @@ class ReminderUseCases:
                 return await self._manage(actor, op, reminder_id)
             case ConfirmStop(confirmed):
                 count = await self.service.remove_all(chat_key(actor)) if confirmed else None
-                return screens.stopped(count)
+                return screens.stopped(self.m, count)
             case MoveZone(tz):
                 return await self._move_zone(actor, tz)
             case ResumeAfterBlock():
-                return screens.back_on(await self.service.reactivate(chat_key(actor)))
+                return screens.back_on(self.m, await self.service.reactivate(chat_key(actor)))
             case SetProgress(step):
                 return await self._set_progress(actor, step)
             case AnswerNudge(answer):
@@ -201,17 +207,17 @@ class ReminderUseCases:
     async def _flow(self, actor: Actor, action: RemindFlow) -> Reply:
         hour, minute, mask = action.hour, action.minute, action.mask
         if mask is None:
-            return screens.pick_days(hour, minute, replace=True)
+            return screens.pick_days(self.m, hour, minute, replace=True)
         if action.choosing:
-            return screens.choose_days(hour, minute, mask)
+            return screens.choose_days(self.m, hour, minute, mask)
         if action.zone is not None:
             if action.zone >= len(screens.COMMON_ZONES):
-                return screens.stale(screens.STALE_FLOW)
+                return screens.stale(self.m, self.m.text("reminders.stale_flow"))
             tz: str | None = screens.COMMON_ZONES[action.zone]
         else:
             tz = await self._zone(actor)
         if tz is None:
-            return screens.pick_zone(hour, minute, mask)
+            return screens.pick_zone(self.m, hour, minute, mask)
         spec = ReminderSpec(hour, minute, screens.mask_days(mask), tz)
         return await self._save(actor, spec, replace=True)
 
@@ -224,38 +230,42 @@ class ReminderUseCases:
             )
             found = changed is not None
         listing = await self._listing(actor, replace=True)
-        return Reply(listing.blocks, listing.buttons, True, screens.manage_note(op, found))
+        return Reply(listing.blocks, listing.buttons, True, screens.manage_note(self.m, op, found))
 
     async def _move_zone(self, actor: Actor, tz: str | None) -> Reply:
         if tz is None:
-            return screens.zone_kept()
+            return screens.zone_kept(self.m)
         try:
             zone = parse_zone(tz)
         except ScheduleInputError:
-            return screens.stale()
-        return screens.zone_moved(zone, await self.service.move_to_zone(chat_key(actor), zone))
+            return screens.stale(self.m)
+        return screens.zone_moved(
+            self.m, zone, await self.service.move_to_zone(chat_key(actor), zone)
+        )
 
     async def _set_progress(self, actor: Actor, step: int | None) -> Reply:
         if step is None:
             await self.service.record_study(chat_key(actor))
-            note = screens.WELL_DONE_NOTE
+            note = self.m.text("reminders.well_done_note")
         elif self.guide.step(step) is None:
-            return screens.stale()
+            return screens.stale(self.m)
         else:
             await self.service.set_step(chat_key(actor), step)
-            note = f"You're on step {step} now."
+            note = self.m.text("reminders.step_now", step=step)
         found = await self.service.progress(chat_key(actor))
         return screens.progress(self.guide, found, replace=True, notice=note)
 
     async def _answer_nudge(self, actor: Actor, answer: str) -> Reply:
         if answer == "done":
             found = await self.service.record_study(chat_key(actor))
-            return screens.well_done(found.streak, replace=True, notice=screens.WELL_DONE_NOTE)
+            return screens.well_done(
+                self.m, found.streak, replace=True, notice=self.m.text("reminders.well_done_note")
+            )
         if answer == "snooze":
             at = await self.service.snooze(chat_key(actor), actor.thread_id)
-            return screens.snoozed(at, await self._zone(actor))
+            return screens.snoozed(self.m, at, await self._zone(actor))
         await self.service.skip_today(chat_key(actor), await self._zone(actor) or "UTC")
-        return screens.skipped()
+        return screens.skipped(self.m)
 
     # ----- the bot's place in chats -----------------------------------------------------
 
@@ -268,7 +278,7 @@ class ReminderUseCases:
         if not is_group or not await self.service.is_blocked(chat):
             return None
         waiting = sum(1 for item in await self.service.list(chat) if not item.reminder.active)
-        return screens.readd_offer(waiting) if waiting else None
+        return screens.readd_offer(self.m, waiting) if waiting else None
 
     async def chat_moved(self, old: ChatKey, new_id: int) -> None:
         """A group became a supergroup (same platform, id ``new_id``): its reminders and
@@ -283,7 +293,9 @@ class ReminderUseCases:
     async def _listing(self, actor: Actor, *, replace: bool) -> Reply:
         items = await self.service.list(chat_key(actor))
         paused_until = self.service.paused_until(chat_key(actor))
-        return screens.reminder_list(items, paused_until, await self._zone(actor), replace=replace)
+        return screens.reminder_list(
+            self.m, items, paused_until, await self._zone(actor), replace=replace
+        )
 
     async def _save(self, actor: Actor, spec: ReminderSpec, *, replace: bool) -> Reply:
         try:
@@ -291,5 +303,5 @@ class ReminderUseCases:
                 chat_key(actor), spec, is_group=actor.is_group, thread_id=actor.thread_id
             )
         except LimitReached as exc:
-            return screens.limit_reached(exc.args[0], replace=replace)
-        return screens.reminder_saved(listed, await self._zone(actor), replace=replace)
+            return screens.limit_reached(self.m, exc.args[0], replace=replace)
+        return screens.reminder_saved(self.m, listed, await self._zone(actor), replace=replace)

@@ -14,11 +14,14 @@ from bot.actions import (
     encode,
 )
 from bot.guide import load_guide
+from bot.messages import default_messages
 from bot.reminders import FOREVER, Listed, Nudge, Progress
 from bot.replies import Paragraph, Reply, Span
 from bot.screens import reminders as screens
 from storage.records import Reminder
 
+M = default_messages()
+REFUSAL = "Sorry, only this group's admins can change its study reminders and progress."
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 09:00 UTC
 
 
@@ -49,17 +52,17 @@ def reminder(rid: str = "0123abcd", **changes: object) -> Reminder:
 
 
 def test_pick_time_offers_the_presets_as_flow_actions() -> None:
-    reply = screens.pick_time()
+    reply = screens.pick_time(M)
     assert actions(reply) == [RemindFlow(h, m) for h, m in screens.TIME_PRESETS]
     assert [len(row) for row in reply.buttons] == [3, 3]
     assert Span("/remind 19:30 mon,wed,fri", "code") in reply.blocks[1].lines[1]  # type: ignore[union-attr]
 
 
 def test_choose_days_toggles_each_day_and_offers_done_once_one_is_on() -> None:
-    none = screens.choose_days(19, 30, 0)
+    none = screens.choose_days(M, 19, 30, 0)
     assert RemindFlow(19, 30, 1, choosing=True) in actions(none)
     assert not any(isinstance(a, RemindFlow) and not a.choosing for a in actions(none))
-    monday = screens.choose_days(19, 30, 1)
+    monday = screens.choose_days(M, 19, 30, 1)
     assert monday.buttons[0][0].label == "✓ Mon"
     assert monday.buttons[0][0].action == RemindFlow(19, 30, 0, choosing=True)
     assert monday.buttons[-1][0].action == RemindFlow(19, 30, 1)
@@ -67,7 +70,7 @@ def test_choose_days_toggles_each_day_and_offers_done_once_one_is_on() -> None:
 
 
 def test_pick_zone_offers_every_common_zone_by_index() -> None:
-    reply = screens.pick_zone(7, 0, 31)
+    reply = screens.pick_zone(M, 7, 0, 31)
     assert actions(reply) == [
         RemindFlow(7, 0, 31, zone=index) for index in range(len(screens.COMMON_ZONES))
     ]
@@ -75,7 +78,7 @@ def test_pick_zone_offers_every_common_zone_by_index() -> None:
 
 
 def test_saved_reminder_shows_the_next_nudge_in_the_chat_zone() -> None:
-    reply = screens.reminder_saved(Listed(reminder(thread_id=77), NOW), "Asia/Tokyo")
+    reply = screens.reminder_saved(M, Listed(reminder(thread_id=77), NOW), "Asia/Tokyo")
     assert plain(reply) == (
         "✅ Reminder set: 19:30 on Mon, Wed, Fri (America/Chicago) · in topic 77.\n"
         "Next nudge: Mon 2 Mar, 18:00 (Asia/Tokyo).\n\nSee all with /reminders."
@@ -89,7 +92,7 @@ def test_saved_reminder_shows_the_next_nudge_in_the_chat_zone() -> None:
 
 
 def test_an_existing_reminder_says_nothing_changed() -> None:
-    reply = screens.reminder_saved(Listed(reminder(), NOW, existed=True), "America/Chicago")
+    reply = screens.reminder_saved(M, Listed(reminder(), NOW, existed=True), "America/Chicago")
     assert "You already have this reminder" in plain(reply)
     assert "Next nudge: Mon 2 Mar, 03:00." in plain(reply)
 
@@ -100,7 +103,7 @@ def test_list_shows_states_zone_note_pause_and_buttons() -> None:
         Listed(reminder("0000000b", hour=7, minute=0, paused=True), None),
         Listed(reminder("0000000c", hour=8, minute=0, active=False), None),
     ]
-    reply = screens.reminder_list(items, FOREVER, "UTC")
+    reply = screens.reminder_list(M, items, FOREVER, "UTC")
     text = plain(reply)
     assert (
         "1. 19:30 on Mon, Wed, Fri (America/Chicago) – next nudge Mon 2 Mar, 09:00 (UTC)" in text
@@ -119,31 +122,31 @@ def test_list_shows_states_zone_note_pause_and_buttons() -> None:
 
 
 def test_an_empty_list_points_to_remind() -> None:
-    reply = screens.reminder_list([], None)
+    reply = screens.reminder_list(M, [], None)
     assert (
         plain(reply) == "You have no study reminders. Set one with /remind." and not reply.buttons
     )
 
 
 def test_zone_set_offers_to_move_reminders_that_keep_another_zone() -> None:
-    reply = screens.zone_set("America/Argentina/ComodRivadavia", [Listed(reminder(), NOW)])
+    reply = screens.zone_set(M, "America/Argentina/ComodRivadavia", [Listed(reminder(), NOW)])
     assert "These reminders keep their own zone:\n• 19:30 on Mon, Wed, Fri" in plain(reply)
     assert actions(reply) == [MoveZone("America/Argentina/ComodRivadavia"), MoveZone(None)]
     assert all(encode(a) for a in actions(reply))  # type: ignore[arg-type]
-    assert screens.zone_set("UTC", []).buttons == ()
+    assert screens.zone_set(M, "UTC", []).buttons == ()
 
 
 def test_stop_confirmation_and_its_answers() -> None:
-    assert actions(screens.confirm_stop()) == [ConfirmStop(True), ConfirmStop(False)]
-    assert plain(screens.stopped(None)) == "OK, your reminders stay as they are."
-    assert plain(screens.stopped(1)) == "🗑 Removed 1 reminder."
-    assert plain(screens.stopped(0)) == "🗑 All your study reminders are removed."
+    assert actions(screens.confirm_stop(M)) == [ConfirmStop(True), ConfirmStop(False)]
+    assert plain(screens.stopped(M, None)) == "OK, your reminders stay as they are."
+    assert plain(screens.stopped(M, 1)) == "🗑 Removed 1 reminder."
+    assert plain(screens.stopped(M, 0)) == "🗑 All your study reminders are removed."
 
 
 def test_refusal_is_an_alert_for_a_button_and_a_message_for_a_command() -> None:
-    pressed = screens.refusal(button=True)
-    assert pressed.blocks == () and pressed.notice == screens.REFUSAL and pressed.alert
-    assert plain(screens.refusal(button=False)) == screens.REFUSAL
+    pressed = screens.refusal(M, button=True)
+    assert pressed.blocks == () and pressed.notice == REFUSAL and pressed.alert
+    assert plain(screens.refusal(M, button=False)) == REFUSAL
 
 
 def test_progress_marks_the_current_step_and_offers_studied_today() -> None:

@@ -8,8 +8,8 @@ from pydantic import SecretStr
 
 from bot.actor import Actor, Platform
 from bot.core import Core
+from bot.messages import default_messages
 from bot.replies import Heading
-from bot.screens import admin as screens
 from bot.settings import DiscordSettings, Settings, TelegramSettings
 from bot.use_cases.admin import AdminUseCases, is_operator
 from handlers.console import render
@@ -50,7 +50,8 @@ async def test_stats_count_what_is_stored(tmp_path: Path) -> None:
         use_cases = AdminUseCases(core.settings, core.repository, core.reminders)
         refused = await use_cases.command(actor("telegram", 8), "stats")
         shown = await use_cases.command(actor("telegram", 7), "stats")
-    assert render(refused) == screens.OPERATORS_ONLY
+    assert render(refused) == "This command is for the bot's operators."
+    assert render(refused) == default_messages().text("admin.operators_only")
     text = render(shown)
     assert text.startswith("MedCoder Coach stats\nChats with a profile: 0\n")
     assert "Reminders: 0 (0 active)" in text

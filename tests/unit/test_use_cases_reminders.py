@@ -23,6 +23,7 @@ from bot.actions import (
 )
 from bot.actor import Actor
 from bot.guide import load_guide
+from bot.messages import default_messages
 from bot.reminders import Nudge, ReminderService
 from bot.replies import Paragraph, Reply
 from bot.schedule import ReminderSpec
@@ -38,6 +39,8 @@ from storage.async_repository import AsyncRepository
 from storage.records import ChatKey
 
 START = datetime(2026, 3, 2, 8, 59, 58, tzinfo=UTC)  # a Monday, UTC
+M = default_messages()
+REFUSAL = "Sorry, only this group's admins can change its study reminders and progress."
 ANN = Actor("telegram", chat_id=1, user_id=1)
 GROUP_ID = -100_200
 GROUP = ChatKey("telegram", GROUP_ID)
@@ -89,11 +92,11 @@ async def test_remind_without_a_zone_asks_for_one_and_stores_nothing(
 
 
 async def test_the_button_flow_walks_time_days_zone_then_saves(cases: ReminderUseCases) -> None:
-    assert (await cases.command(ANN, "remind")).buttons == screens.pick_time().buttons
+    assert (await cases.command(ANN, "remind")).buttons == screens.pick_time(M).buttons
     days = await cases.press(ANN, RemindFlow(19, 30))
     assert days.replace and "At 19:30. On which days?" in plain(days)
     zone = await cases.press(ANN, RemindFlow(19, 30, 17))
-    assert zone == screens.pick_zone(19, 30, 17)
+    assert zone == screens.pick_zone(M, 19, 30, 17)
     saved = await cases.press(ANN, RemindFlow(19, 30, 17, zone=7))
     assert saved.replace and "19:30 on Mon, Fri (Europe/London)" in plain(saved)
     [listed] = await cases.service.list(chat_key(ANN))
@@ -104,12 +107,15 @@ async def test_a_zone_index_out_of_range_is_stale_and_stores_nothing(
     cases: ReminderUseCases,
 ) -> None:
     reply = await cases.press(ANN, RemindFlow(19, 30, 17, zone=99))
-    assert reply.blocks == () and reply.notice == screens.STALE_FLOW
+    assert (
+        reply.blocks == ()
+        and reply.notice == "This button is no longer valid. Send /remind to start again."
+    )
     assert await cases.service.list(chat_key(ANN)) == []
 
 
 async def test_typed_time_goes_on_to_the_days_or_explains(cases: ReminderUseCases) -> None:
-    assert (await cases.typed_time(ANN, "6:45 pm")) == screens.pick_days(18, 45)
+    assert (await cases.typed_time(ANN, "6:45 pm")) == screens.pick_days(M, 18, 45)
     assert plain(await cases.typed_time(ANN, "soon")).endswith("Send /remind to try again.")
 
 
@@ -134,7 +140,10 @@ async def test_pause_resume_delete_one_reminder_then_find_it_gone(
     assert resumed.notice == "Reminder resumed."
     assert (await cases.press(ANN, ManageReminder("del", rid))).notice == "Reminder deleted."
     again = await cases.press(ANN, ManageReminder("del", rid))
-    assert again.notice == screens.GONE and await cases.service.list(chat_key(ANN)) == []
+    assert (
+        again.notice == "That reminder is already gone."
+        and await cases.service.list(chat_key(ANN)) == []
+    )
 
 
 async def test_list_shows_next_times_in_the_chats_zone(cases: ReminderUseCases) -> None:
@@ -165,7 +174,10 @@ async def test_timezone_offers_to_move_and_the_move_keeps_local_time(
 async def test_a_forged_zone_to_move_to_is_stale(cases: ReminderUseCases) -> None:
     await cases.command(ANN, "remind", "19:30 daily UTC")
     reply = await cases.press(ANN, MoveZone("Nowhere/Atlantis"))
-    assert reply.notice == screens.STALE_BUTTON and reply.blocks == ()
+    assert (
+        reply.notice == "This button is no longer valid. Send /start for the menu."
+        and reply.blocks == ()
+    )
     assert (await cases.service.list(chat_key(ANN)))[0].reminder.tz == "UTC"
 
 
@@ -196,7 +208,9 @@ async def test_progress_step_and_study(cases: ReminderUseCases) -> None:
     moved = await cases.press(ANN, SetProgress(2))
     assert moved.notice == "You're on step 2 now." and moved.replace
     assert (await cases.service.profile(chat_key(ANN))).step == 2
-    assert (await cases.press(ANN, SetProgress(9))).notice == screens.STALE_BUTTON
+    assert (
+        await cases.press(ANN, SetProgress(9))
+    ).notice == "This button is no longer valid. Send /start for the menu."
     done = await cases.command(ANN, "done")
     assert "Streak: 1 scheduled day in a row" in plain(done)
     assert (await cases.service.profile(chat_key(ANN))).studied == ("2026-03-02",)
@@ -210,13 +224,13 @@ async def test_nudge_answers(cases: ReminderUseCases) -> None:
     assert skipped.notice == "OK, no more nudges today."
     assert cases.service.paused_until(GROUP) == datetime(2026, 3, 3, tzinfo=UTC)
     studied = await cases.press(ADMIN, AnswerNudge("done"))
-    assert studied.notice == screens.WELL_DONE_NOTE
+    assert studied.notice == "Recorded. Well done!"
 
 
 async def test_unknown_and_foreign_actions_change_nothing(cases: ReminderUseCases) -> None:
     for action in (Unknown("rm:del:zzzz"), ShowTopic("salary")):
         reply = await cases.press(ANN, action)
-        assert reply == screens.stale()
+        assert reply == screens.stale(M)
     assert not needs_manager(Unknown("x")) and not needs_manager(ShowTopic("salary"))
 
 
@@ -281,13 +295,13 @@ async def test_a_group_member_who_may_not_manage_is_refused_and_nothing_changes(
     if isinstance(change, tuple):
         assert needs_manager(change[0])
         reply = await cases.command(MEMBER, *change)
-        assert plain(reply) == screens.REFUSAL and not reply.buttons
+        assert plain(reply) == REFUSAL and not reply.buttons
     else:
         if isinstance(change, ManageReminder):
             change = ManageReminder(change.op, listed.reminder.id)
         assert needs_manager(change)
         reply = await cases.press(MEMBER, change)
-        assert reply == screens.refusal(button=True)
+        assert reply == screens.refusal(M, button=True)
     after = (await service.list(GROUP), await service.profile(GROUP), service.paused_until(GROUP))
     assert after == before
 
@@ -295,4 +309,4 @@ async def test_a_group_member_who_may_not_manage_is_refused_and_nothing_changes(
 @pytest.mark.parametrize("name", sorted(COMMANDS - MANAGING_COMMANDS))
 async def test_reading_commands_answer_a_member(cases: ReminderUseCases, name: str) -> None:
     assert not needs_manager(name)
-    assert plain(await cases.command(MEMBER, name)) != screens.REFUSAL
+    assert plain(await cases.command(MEMBER, name)) != REFUSAL
