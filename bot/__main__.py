@@ -4,11 +4,11 @@
 no token, no network, its data in a throwaway temporary folder unless ``--data-dir`` names one.
 
 ``python -m bot`` reads the settings, opens the core (``Core.open``) and runs every front end
-whose token is configured on it (today Telegram) until SIGTERM or SIGINT, then stops them in
-order: front ends stop taking updates, the reminder engine stops (its sends in flight drain),
-the front ends disconnect, storage closes. Exit status: 0 after a signal; 2 when a setting is
-missing or malformed, the guide or the data folder is broken, or the platform rejects the
-token; 1 when the platform cannot be reached.
+whose token is configured on it (Telegram, Discord, or both) until SIGTERM or SIGINT, then
+stops them in order: front ends stop taking updates, the reminder engine stops (its sends in
+flight drain), the front ends disconnect, storage closes. Exit status: 0 after a signal; 2
+when a setting is missing or malformed, the guide or the data folder is broken, or a platform
+rejects its token; 1 when a platform cannot be reached.
 """
 
 from __future__ import annotations
@@ -29,10 +29,6 @@ from storage.errors import StorageError
 
 USAGE = "usage: python -m bot [run | chat [--data-dir DIR]]"
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-DISCORD_NOT_YET = (
-    "DISCORD_BOT_TOKEN is set, but the Discord front end is not available yet (it comes "
-    "next); set TELEGRAM_BOT_TOKEN to run the bot on Telegram."
-)
 
 log = logging.getLogger("bot")
 
@@ -98,16 +94,22 @@ def run(
 
 
 def configured_front_ends(settings: Settings) -> FrontEnds:
-    """The builder of every front end with a token; SettingsError if none can run yet."""
-    if settings.telegram is None:
-        raise SettingsError(DISCORD_NOT_YET if settings.discord is not None else "no front end")
+    """The builder of every front end with a token (Telegram, Discord, or both)."""
+    telegram, discord = settings.telegram, settings.discord
+    if telegram is None and discord is None:
+        raise SettingsError("no front end")
 
     def build(core: Core) -> Sequence[FrontEnd]:
-        from handlers.telegram.app import TelegramFrontEnd
+        front_ends: list[FrontEnd] = []
+        if telegram is not None:
+            from handlers.telegram.app import TelegramFrontEnd
 
-        if settings.discord is not None:
-            log.warning("DISCORD_BOT_TOKEN is set, but the Discord front end is not available yet")
-        return [TelegramFrontEnd(core)]
+            front_ends.append(TelegramFrontEnd(core))
+        if discord is not None:
+            from handlers.discord.app import DiscordFrontEnd
+
+            front_ends.append(DiscordFrontEnd(core, discord))
+        return front_ends
 
     return build
 

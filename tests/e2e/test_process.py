@@ -16,6 +16,10 @@ import pytest
 from bot.guide import load_guide
 from tests.fakeapi.server import FakeBotApiServer
 from tests.fakeapi.simulator import SimChat, SimUser
+from tests.fakediscord.harness import fake_discord
+from tests.fakediscord.server import FakeDiscord
+
+__all__ = ["fake_discord"]  # a fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 NOT_SOURCE = (".git", ".venv", "build", "dist", "data", "*.egg-info", "__pycache__", ".*_cache")
@@ -62,17 +66,43 @@ def test_malformed_token_is_refused(tmp_path: Path) -> None:
     assert "not-a-token" not in result.stderr
 
 
-def test_only_a_discord_token_says_discord_is_not_available_yet(tmp_path: Path) -> None:
+async def test_only_a_discord_token_runs_the_bot_on_discord(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
     env = clean_env(
-        DISCORD_BOT_TOKEN="MTIzNDU2Nzg5MDEyMzQ1Njc4.GfakeX.discord-bot-token-for-the-tests",
+        DISCORD_BOT_TOKEN=fake_discord.token,
+        DISCORD_API_BASE_URL=fake_discord.api_base,
+        DISCORD_GATEWAY_URL=fake_discord.ws_url,
         DATA_DIR=str(tmp_path / "data"),
+        LOG_LEVEL="DEBUG",
     )
-    result = run_bot(tmp_path, env)
-    assert result.returncode == 2
-    assert "Discord front end is not available yet" in result.stderr
-    assert "discord-bot-token-for-the-tests" not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
-    assert not (tmp_path / "data").exists()  # stopped before opening anything
+    ann = fake_discord.add_user("ann")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await fake_discord.next_registration(timeout=30)
+        await fake_discord.wait_identified(timeout=30)
+        await fake_discord.slash(ann, "salary")
+        reply = await fake_discord.next_message(fake_discord.dm_channel(ann).id, timeout=30)
+        assert any("$50,250" in str(embed) for embed in reply.embeds)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=10)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    log = stderr.decode()
+    assert process.returncode == 0, log
+    assert "not available yet" not in log and "Traceback" not in log
+    assert "running on discord" in log
+    assert fake_discord.token not in log
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])

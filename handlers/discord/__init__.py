@@ -1,0 +1,1 @@
+"""The Discord front end: discord.py client, slash commands, embed + components renderer."""
