@@ -4,7 +4,7 @@ Opening loads the guide and its question index, opens storage and builds the rem
 (its APScheduler ``SlotScheduler`` and outbox); closing stops the reminder engine, then closes
 storage. Nothing in it is filled in later and nothing here knows a platform.
 
-A front end (Telegram today, Discord next) plugs in through :class:`FrontEnd`, and
+A front end (Telegram, Discord, the console) plugs in through :class:`FrontEnd`, and
 :func:`serving` runs them on one core in this order::
 
     connect every front end      (prove its token; it hands over its NudgeSender)

@@ -103,7 +103,7 @@ class TelegramSettings(_Group):
 
 
 class DiscordSettings(_Group):
-    """The Discord front end (coming next): DISCORD_BOT_TOKEN, DISCORD_API_BASE_URL,
+    """The Discord front end: DISCORD_BOT_TOKEN, DISCORD_API_BASE_URL,
     DISCORD_GATEWAY_URL, DISCORD_ADMIN_IDS."""
 
     token: SecretStr
