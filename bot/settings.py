@@ -19,7 +19,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -30,6 +37,9 @@ TELEGRAM_TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 # Three base64url parts separated by dots: the user id, a timestamp and a signature.
 DISCORD_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
+# Telegram's rule for setWebhook's secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
+WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 MAX_GRACE_MINUTES = 24 * 60
 TOKEN_HELP = (
     "Get a token from @BotFather in Telegram (/newbot), then put it in .env as "
@@ -47,10 +57,19 @@ NO_FRONT_END = (
 VARIABLES = (
     "DATA_DIR",
     "LOG_LEVEL",
+    "LOG_FORMAT",
     "REMINDER_GRACE_MINUTES",
+    "BACKUP_DIR",
+    "BACKUP_EVERY_HOURS",
+    "BACKUP_KEEP",
+    "METRICS_PORT",
     "TELEGRAM_BOT_TOKEN",
     "TELEGRAM_API_BASE_URL",
     "ADMIN_IDS",
+    "TELEGRAM_WEBHOOK_URL",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "WEBHOOK_LISTEN",
+    "WEBHOOK_PORT",
     "DISCORD_BOT_TOKEN",
     "DISCORD_API_BASE_URL",
     "DISCORD_GATEWAY_URL",
@@ -79,11 +98,22 @@ class _Group(BaseModel):
 
 
 class TelegramSettings(_Group):
-    """The Telegram front end: TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL, ADMIN_IDS."""
+    """The Telegram front end: TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL, ADMIN_IDS, and
+    for webhook mode TELEGRAM_WEBHOOK_URL, TELEGRAM_WEBHOOK_SECRET, WEBHOOK_LISTEN and
+    WEBHOOK_PORT (long polling when TELEGRAM_WEBHOOK_URL is unset)."""
 
     token: SecretStr
     api_base_url: str | None = None
     admin_ids: frozenset[int] = frozenset()
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+
+    @property
+    def uses_webhook(self) -> bool:
+        """Whether updates arrive by webhook (TELEGRAM_WEBHOOK_URL set) or long polling."""
+        return self.webhook_url is not None
 
     @field_validator("token", mode="before")
     @classmethod
@@ -100,6 +130,40 @@ class TelegramSettings(_Group):
     @classmethod
     def _admin_ids(cls, value: Any) -> frozenset[int]:
         return _ids(value, "ADMIN_IDS", "Telegram user ids")
+
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _webhook_url(cls, value: Any) -> str | None:
+        return _url(value, "TELEGRAM_WEBHOOK_URL", "https://bot.example.org/telegram")
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _webhook_secret(cls, value: Any) -> SecretStr | None:
+        secret = _reveal(value).strip()
+        if not secret:
+            return None
+        if not WEBHOOK_SECRET_PATTERN.match(secret):
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET must be 1 to 256 letters, digits, _ or -")
+        return SecretStr(secret)
+
+    @field_validator("webhook_listen", mode="before")
+    @classmethod
+    def _webhook_listen(cls, value: Any) -> str:
+        return str(value).strip() or "0.0.0.0"
+
+    @field_validator("webhook_port", mode="before")
+    @classmethod
+    def _webhook_port(cls, value: Any) -> int:
+        return _port(value, "WEBHOOK_PORT", 8443)
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> TelegramSettings:
+        if self.webhook_url is not None and self.webhook_secret is None:
+            raise ValueError(
+                "TELEGRAM_WEBHOOK_SECRET is not set: webhook mode (TELEGRAM_WEBHOOK_URL) "
+                "needs a secret so that only Telegram can post updates"
+            )
+        return self
 
 
 class DiscordSettings(_Group):
@@ -138,7 +202,12 @@ class Settings(_Group):
 
     data_dir: Path = Path("data")
     log_level: str = "INFO"
+    log_format: str = "text"  # "json": one JSON object per line
     reminder_grace_minutes: int = 30  # a nudge missed during downtime is sent if this late
+    backup_dir: Path = Path("backups")
+    backup_every_hours: int = 24  # 0: only on the operators' /backup
+    backup_keep: int = 7
+    metrics_port: int | None = None  # a Prometheus endpoint on this port when set
     telegram: TelegramSettings | None = None
     discord: DiscordSettings | None = None
 
@@ -154,6 +223,36 @@ class Settings(_Group):
         if level not in LOG_LEVELS:
             raise ValueError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         return level
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format(cls, value: Any) -> str:
+        chosen = str(value).strip().lower() or "text"
+        if chosen not in LOG_FORMATS:
+            raise ValueError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
+        return chosen
+
+    @field_validator("backup_dir", mode="before")
+    @classmethod
+    def _backup_dir(cls, value: Any) -> Path:
+        return Path(str(value).strip() or "backups") if isinstance(value, str) else value
+
+    @field_validator("backup_every_hours", mode="before")
+    @classmethod
+    def _backup_every(cls, value: Any) -> int:
+        return _whole(value, "BACKUP_EVERY_HOURS", 24, 0, 24 * 365)
+
+    @field_validator("backup_keep", mode="before")
+    @classmethod
+    def _backup_keep(cls, value: Any) -> int:
+        return _whole(value, "BACKUP_KEEP", 7, 1, 10_000)
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _metrics_port(cls, value: Any) -> int | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return _port(value, "METRICS_PORT", None)
 
     @field_validator("reminder_grace_minutes", mode="before")
     @classmethod
@@ -173,7 +272,10 @@ class Settings(_Group):
     def secrets(self) -> list[str]:
         """Every configured token, for the log filter that redacts them."""
         groups = (self.telegram, self.discord)
-        return [group.token.get_secret_value() for group in groups if group is not None]
+        found = [group.token.get_secret_value() for group in groups if group is not None]
+        if self.telegram is not None and self.telegram.webhook_secret is not None:
+            found.append(self.telegram.webhook_secret.get_secret_value())
+        return found
 
     @classmethod
     def from_env(
@@ -189,6 +291,10 @@ class Settings(_Group):
             "token": raw["TELEGRAM_BOT_TOKEN"],
             "api_base_url": raw["TELEGRAM_API_BASE_URL"],
             "admin_ids": raw["ADMIN_IDS"],
+            "webhook_url": raw["TELEGRAM_WEBHOOK_URL"],
+            "webhook_secret": raw["TELEGRAM_WEBHOOK_SECRET"],
+            "webhook_listen": raw["WEBHOOK_LISTEN"],
+            "webhook_port": raw["WEBHOOK_PORT"],
         }
         discord = {
             "token": raw["DISCORD_BOT_TOKEN"],
@@ -200,7 +306,12 @@ class Settings(_Group):
             cls,
             data_dir=raw["DATA_DIR"],
             log_level=raw["LOG_LEVEL"],
+            log_format=raw["LOG_FORMAT"],
             reminder_grace_minutes=raw["REMINDER_GRACE_MINUTES"],
+            backup_dir=raw["BACKUP_DIR"],
+            backup_every_hours=raw["BACKUP_EVERY_HOURS"],
+            backup_keep=raw["BACKUP_KEEP"],
+            metrics_port=raw["METRICS_PORT"],
         )
         groups: dict[str, Any] = {}
         for name, model, values in (
@@ -231,10 +342,19 @@ class _Environment(BaseSettings):
 
     DATA_DIR: str = ""
     LOG_LEVEL: str = ""
+    LOG_FORMAT: str = ""
     REMINDER_GRACE_MINUTES: str = ""
+    BACKUP_DIR: str = ""
+    BACKUP_EVERY_HOURS: str = ""
+    BACKUP_KEEP: str = ""
+    METRICS_PORT: str = ""
     TELEGRAM_BOT_TOKEN: str = ""
     TELEGRAM_API_BASE_URL: str = ""
     ADMIN_IDS: str = ""
+    TELEGRAM_WEBHOOK_URL: str = ""
+    TELEGRAM_WEBHOOK_SECRET: str = ""
+    WEBHOOK_LISTEN: str = ""
+    WEBHOOK_PORT: str = ""
     DISCORD_BOT_TOKEN: str = ""
     DISCORD_API_BASE_URL: str = ""
     DISCORD_GATEWAY_URL: str = ""
@@ -307,3 +427,21 @@ def _ids(value: Any, variable: str, what: str) -> frozenset[int]:
         raise ValueError(
             f"{variable} must be {what} separated by commas, like 12345,67890"
         ) from None
+
+
+def _whole(value: Any, variable: str, default: int, low: int, high: int) -> int:
+    text = str(value).strip() if value is not None else ""
+    if not text:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ValueError(f"{variable} must be a whole number from {low} to {high}")
+    return int(text)
+
+
+def _port(value: Any, variable: str, default: int | None) -> int:
+    text = str(value).strip() if value is not None else ""
+    if not text and default is not None:
+        return default
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise ValueError(f"{variable} must be a port number from 1 to 65535")
+    return int(text)
