@@ -30,9 +30,12 @@ class AsyncRepository:
     that thread and a change is durable when its coroutine returns.
     """
 
-    def __init__(self, repository: Repository, executor: ThreadPoolExecutor) -> None:
+    def __init__(
+        self, repository: Repository, executor: ThreadPoolExecutor, data_dir: Path
+    ) -> None:
         """Use :meth:`open` instead."""
         self._repository = repository
+        self._data_dir = data_dir
         self._executor = executor
         self._closed = False
 
@@ -52,7 +55,7 @@ class AsyncRepository:
         except BaseException:
             executor.shutdown(wait=False)
             raise
-        return cls(repository, executor)
+        return cls(repository, executor, data_dir)
 
     async def close(self) -> None:
         """Wait for calls submitted before this one, then close and stop the worker thread."""
@@ -109,6 +112,12 @@ class AsyncRepository:
     async def counts(self) -> StorageCounts:
         """Return how many records are stored."""
         return await self._run(self._repository.counts)
+
+    async def exclusive(self, call: Callable[[Path], Result]) -> Result:
+        """Run ``call(data_dir)`` on the storage thread, after every change submitted before it
+        and before any submitted after: the files it reads are whole and none changes meanwhile
+        (a consistent snapshot). ``call`` must only read."""
+        return await self._run(call, self._data_dir)
 
     async def _run(
         self, call: Callable[Params, Result], *args: Params.args, **kwargs: Params.kwargs
