@@ -118,6 +118,11 @@ class ReminderService:
         return self._outbox
 
     @property
+    def running(self) -> bool:
+        """Whether nudges are being delivered (started, every job armed, not stopped)."""
+        return self._task is not None and not self._task.done() and self._dispatcher.running
+
+    @property
     def dispatcher(self) -> SlotScheduler:
         """The APScheduler engine that fires nudges and snoozes (read it; change via this)."""
         return self._dispatcher

@@ -411,6 +411,11 @@ class SlotScheduler:
             for slot in self._slots.values():
                 slot.job = None
 
+    @property
+    def running(self) -> bool:
+        """Whether every job is armed and APScheduler is firing them."""
+        return self._ready.is_set() and self._scheduler.running
+
     async def wait_running(self) -> None:
         """Return once ``run()`` has every job in APScheduler and the scheduler is running."""
         await self._ready.wait()

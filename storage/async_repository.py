@@ -57,6 +57,11 @@ class AsyncRepository:
             raise
         return cls(repository, executor, data_dir)
 
+    @property
+    def is_open(self) -> bool:
+        """Whether calls are still taken (open and not yet closed)."""
+        return not self._closed
+
     async def close(self) -> None:
         """Wait for calls submitted before this one, then close and stop the worker thread."""
         if self._closed:
