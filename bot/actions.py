@@ -82,6 +82,19 @@ class AnswerNudge:
 
 
 @dataclass(frozen=True, slots=True)
+class ChooseLanguage:
+    """From /language: answer in ``language`` (a code such as "es"), or None: in each
+    person's app language."""
+
+    language: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Dismiss:
+    """ "Cancel" under an offer (a reminder asked for in plain words): nothing changes."""
+
+
+@dataclass(frozen=True, slots=True)
 class Unknown:
     """Data no action decodes from: forged, stale or from an older bot."""
 
@@ -97,6 +110,8 @@ Action = (
     | ResumeAfterBlock
     | SetProgress
     | AnswerNudge
+    | ChooseLanguage
+    | Dismiss
 )
 
 _TOPIC = re.compile(r"(show|page):([a-z]+(?::[A-Za-z0-9]+)?)", re.ASCII)
@@ -105,6 +120,7 @@ _MANAGE = re.compile(r"rm:(on|off|del):([0-9a-f]{8})", re.ASCII)
 _ZONE = re.compile(r"tz:(?:move:([A-Za-z0-9_+\-/]{1,56})|(keep))", re.ASCII)
 _PROGRESS = re.compile(r"pg:(done|[1-9])", re.ASCII)
 _NUDGE = re.compile(r"ng:(done|snooze|skip)", re.ASCII)
+_LANGUAGE = re.compile(r"lang:([a-z]{2}|auto)", re.ASCII)
 
 
 class ActionTooLong(ValueError):
@@ -142,6 +158,10 @@ def _encode(action: Action) -> str:
             return "pg:done" if step is None else f"pg:{step}"
         case AnswerNudge(answer):
             return f"ng:{answer}"
+        case ChooseLanguage(language):
+            return f"lang:{language or 'auto'}"
+        case Dismiss():
+            return "dismiss"
 
 
 def decode(data: str) -> Action | Unknown:
@@ -167,6 +187,10 @@ def _decode(data: str) -> Action | None:
         return SetProgress(None if match[1] == "done" else int(match[1]))
     if match := _NUDGE.fullmatch(data):
         return AnswerNudge(cast(NudgeAnswer, match[1]))
+    if data == "dismiss":
+        return Dismiss()
+    if match := _LANGUAGE.fullmatch(data):
+        return ChooseLanguage(None if match[1] == "auto" else match[1])
     return None
 
 

@@ -67,132 +67,136 @@ class _Sections:
 
 SECTIONS: Final = _Sections()
 
-_REGISTRY: Final[tuple[Command | _Sections, ...]] = (
-    Command(
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """A registry row: a :class:`Command` without its words, which are the messages
+    ``commands.<name>`` (menu description) and, with ``help``, ``commands.<name>_help``."""
+
+    name: str
+    offered: frozenset[Scope]
+    doc: str
+    help: bool = False
+    args: str = ""
+    bare: bool = True
+    part: Part = "guide"
+
+
+_REGISTRY: Final[tuple[_Entry | _Sections, ...]] = (
+    _Entry(
         "start",
-        "Welcome and topic menu",
         PRIVATE,
         "Welcome and topic menu. Deep links open a section: `t.me/<bot>?start=certs`, "
         "`?start=step-2`, `?start=cert-CPC`, `?start=salary`",
-        help=line("/start – welcome and topic menu"),
+        help=True,
     ),
-    Command(
+    _Entry(
         "steps",
-        "The four steps to become a medical coder",
         EVERYWHERE,
         "The four steps; one step with ◀ ▶ buttons that page in place",
-        help=line("/steps – the four steps; /steps 2 for one step"),
+        help=True,
         args="N",
     ),
-    Command(
+    _Entry(
         "certs",
-        "Certifications: {codes}",
         EVERYWHERE,
         "Certifications; one in detail (any case; an unknown code lists the valid ones)",
-        help=line("/certs – certifications; /certs CPC for one"),
+        help=True,
         args="CODE",
     ),
     SECTIONS,
-    Command(
+    _Entry(
         "faq",
-        "Frequently asked questions",
         EVERYWHERE,
         "The FAQs",
-        help=line("/faq – frequently asked questions"),
+        help=True,
     ),
-    Command(
+    _Entry(
         "sources",
-        "Where the facts come from",
         EVERYWHERE,
         "The sources with links",
-        help=line("/sources – where the facts come from"),
+        help=True,
     ),
-    Command(
+    _Entry(
         "ask",
-        "Ask a question in your own words",
         EVERYWHERE,
         "A question in your own words (in a private chat you can just type it)",
-        help=line(
-            "/ask ",
-            italic("question"),
-            " – ask in your own words (or just type it in a private chat)",
-        ),
+        help=True,
         args="QUESTION",
         bare=False,
     ),
-    Command("help", "Everything I can do", EVERYWHERE, "Every command"),
-    Command(
+    _Entry("help", EVERYWHERE, "Every command"),
+    _Entry(
+        "language",
+        EVERYWHERE,
+        "Choose the language I answer in (English, Español) or follow each person's app; "
+        "in a group, its admins choose",
+        help=True,
+        args="CODE",
+    ),
+    _Entry(
         "remind",
-        "Set a study reminder",
         EVERYWHERE,
         "Set a study reminder by buttons or in one line (up to 5; setting one you already "
         "have changes nothing and says so)",
-        help=line("/remind – set a reminder (or /remind 19:30 mon,wed,fri)"),
+        help=True,
         args="19:30 mon,wed,fri [Area/City]",
         part="reminders",
     ),
-    Command(
+    _Entry(
         "reminders",
-        "List your study reminders",
         EVERYWHERE,
         "List reminders with the next time (in your zone), pause/resume and delete buttons",
-        help=line("/reminders – list, pause or delete them"),
+        help=True,
         part="reminders",
     ),
-    Command(
+    _Entry(
         "timezone",
-        "Set your time zone",
         PRIVATE,
         "Set your time zone; reminders set in another zone are listed with a button to move "
         "them to the new zone at the same local time",
-        help=line("/timezone Area/City – set your time zone"),
+        help=True,
         args="Area/City",
         bare=False,
         part="reminders",
     ),
-    Command(
+    _Entry(
         "pause",
-        "Pause reminders for a few days",
         PRIVATE,
         "Pause all reminders for some days (the end is shown in your zone) or until `/resume`",
-        help=line("/pause [days] and /resume – take a break"),
+        help=True,
         args="[days]",
         bare=False,
         part="reminders",
     ),
-    Command(
+    _Entry(
         "resume",
-        "Resume paused reminders",
         PRIVATE,
         "Resume paused reminders",
         part="reminders",
     ),
-    Command(
+    _Entry(
         "progress",
-        "Your step and study streak",
         PRIVATE,
         "Your current step (1–4) and study streak",
-        help=line("/progress – your step and study streak; /done – record today's study"),
+        help=True,
         part="reminders",
     ),
-    Command(
+    _Entry(
         "done",
-        "Record that you studied today",
         PRIVATE,
         "Record today's study",
         part="reminders",
     ),
-    Command(
+    _Entry(
         "stopreminders",
-        "Remove all your reminders",
         PRIVATE,
         "Remove all reminders, after a confirmation button",
-        help=line("/stopreminders – remove all reminders"),
+        help=True,
         part="reminders",
     ),
-    Command(
+    _Entry(
         "stats",
-        "Operators only: usage figures",
         NOWHERE,
         "Operators only (`ADMIN_IDS`): subscribers, reminders and delivery counts",
         part="operators",
@@ -203,23 +207,34 @@ _REGISTRY: Final[tuple[Command | _Sections, ...]] = (
 def commands(guide: Guide) -> tuple[Command, ...]:
     """Every command in order, the guide's section commands in their place."""
     codes = ", ".join(c.code for c in guide.certifications)
+    m = guide.messages
     found: list[Command] = []
     for entry in _REGISTRY:
         if isinstance(entry, _Sections):
             found += [section_command(guide, s.command) for s in guide.sections]
-        else:
-            found.append(
-                Command(
-                    entry.name,
-                    entry.description.format(codes=codes),
-                    entry.offered,
-                    entry.doc,
-                    entry.help,
-                    entry.args,
-                    entry.bare,
-                    entry.part,
-                )
+            continue
+        key = f"commands.{entry.name}"
+        description = m.text(key, codes=codes) if entry.name == "certs" else m.text(key)
+        help_line = None
+        if entry.help:
+            question = italic(m.text("commands.ask_question"))
+            help_line = (
+                m.line(f"{key}_help", question=question)
+                if entry.name == "ask"
+                else m.line(f"{key}_help")
             )
+        found.append(
+            Command(
+                entry.name,
+                description,
+                entry.offered,
+                entry.doc,
+                help_line,
+                entry.args,
+                entry.bare,
+                entry.part,
+            )
+        )
     return tuple(found)
 
 

@@ -24,16 +24,19 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.actor import Actor
 from bot.answers import QuestionIndex
-from bot.guide import Guide, load_guide
+from bot.guide import Guide, load_guides
+from bot.languages import ENGLISH, normalize
 from bot.reminders import NudgeSender, ReminderService
 from bot.settings import Settings
 from bot.slot_scheduler import utc_now
 from storage.async_repository import AsyncRepository
+from storage.records import ChatKey
 
 log = logging.getLogger(__name__)
 
@@ -92,13 +95,14 @@ class Core:
     ) -> AsyncIterator[Core]:
         """Open the core; on exit stop the reminder engine, then close storage.
 
-        ``guide`` defaults to the bundled one; ``clock`` (aware UTC) drives the reminder
-        schedule, and tests pass one they can move. Raises GuideError or StorageError (the
-        data folder is damaged or newer) before anything is left open.
+        ``guide`` defaults to the bundled one with its translations (:func:`load_guides`);
+        ``clock`` (aware UTC) drives the reminder schedule, and tests pass one they can move.
+        Raises GuideError or StorageError (the data folder is damaged or newer) before
+        anything is left open.
         """
         # Parsing the guide and indexing it take tens of ms: off the event loop.
         if guide is None:
-            guide = await asyncio.to_thread(load_guide)
+            guide = await asyncio.to_thread(load_guides)
         questions = await asyncio.to_thread(QuestionIndex, guide)
         repository = await AsyncRepository.open(settings.data_dir)
         try:
@@ -108,6 +112,10 @@ class Core:
                 guide.group_prompts,
                 grace=timedelta(minutes=settings.reminder_grace_minutes),
                 clock=clock,
+                translations={
+                    code: (dict(found.actions_by_step()), found.group_prompts)
+                    for code, found in guide.translations.items()
+                },
             )
             core = cls(
                 settings=settings,
@@ -124,6 +132,14 @@ class Core:
         finally:
             await repository.close()
             log.debug("core closed: reminder engine stopped, storage closed")
+
+    async def localized(self, actor: Actor) -> Actor:
+        """``actor`` speaking its effective language: the one its chat chose with /language,
+        else its platform's (``actor.language``, e.g. "es-419") if the bot speaks it, else
+        English. Use cases read ``actor.language`` as a supported code after this."""
+        chosen = await self.reminders.chosen_language(ChatKey(actor.platform, actor.chat_id))
+        language = chosen or normalize(actor.language) or ENGLISH
+        return actor if actor.language == language else replace(actor, language=language)
 
     @asynccontextmanager
     async def delivering(self, senders: Mapping[str, NudgeSender]) -> AsyncIterator[None]:

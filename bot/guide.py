@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
+from bot.languages import fold, normalize, supported
 from bot.messages import ENGLISH, Messages, MessagesError, default_messages, load_messages
 
 
@@ -130,6 +133,19 @@ class Guide:
     certs_example: str = ""
     # The words of the bot's own screens (content/messages.toml), loaded with the guide.
     messages: Messages = field(default_factory=default_messages)
+    # This guide's language, and for a translation the note saying so (meta.translation).
+    language: str = ENGLISH
+    translation: str | None = None
+    # Every language's guide by code, this one included (empty when loaded alone).
+    translations: Mapping[str, Guide] = field(
+        default_factory=lambda: MappingProxyType({}), repr=False, compare=False
+    )
+
+    def for_language(self, language: str | None) -> Guide:
+        """The guide in ``language`` (a code or a platform tag such as "es-419"), or in
+        English when it is not bundled; this guide when loaded alone."""
+        code = normalize(language) or ENGLISH
+        return self.translations.get(code) or self.translations.get(ENGLISH) or self
 
     def section(self, section_id: str) -> Section:
         """Return the section with this id."""
@@ -189,7 +205,11 @@ class Guide:
                 "steps",
                 m.text("guide.topic_steps_title"),
                 m.text("guide.topic_steps_summary"),
-                " ".join(f"Step {s.number}: {s.title}. {s.summary}" for s in self.steps),
+                " ".join(
+                    m.text("guide.topic_step_title", number=s.number, title=s.title)
+                    + f". {s.summary}"
+                    for s in self.steps
+                ),
                 ("steps", "roadmap", "how to become", "path", "plan"),
             )
         )
@@ -245,9 +265,32 @@ class Guide:
         return tuple(topics)
 
 
-def default_guide_path() -> Path:
-    """Where the packaged guide lives (inside the installed ``bot`` package)."""
-    return Path(str(resources.files("bot").joinpath("content", "guide.toml")))
+def default_guide_path(language: str = ENGLISH) -> Path:
+    """Where the packaged guide of ``language`` lives (``guide.toml`` for English,
+    ``guide.<code>.toml`` for a translation), inside the installed ``bot`` package."""
+    name = "guide.toml" if language == ENGLISH else f"guide.{language}.toml"
+    return Path(str(resources.files("bot").joinpath("content", name)))
+
+
+def load_guides() -> Guide:
+    """Load the English guide and every bundled translation (see ``content/languages.toml``);
+    each one's ``translations`` maps every language to its guide.
+
+    Raises GuideError naming the file and field, also when a translation's figures, ids or
+    numbers differ from the English (:func:`check_translation`).
+    """
+    shared: dict[str, Guide] = {}
+    view = MappingProxyType(shared)
+    english = replace(load_guide(), translations=view)
+    shared[ENGLISH] = english
+    for code in supported():
+        if code == ENGLISH:
+            continue
+        path = default_guide_path(code)
+        translated = load_guide(path, language=code)
+        check_translation(english, translated, path)
+        shared[code] = replace(translated, translations=view)
+    return english
 
 
 def load_guide(
@@ -262,7 +305,7 @@ def load_guide(
         messages = load_messages(messages_path, language)
     except MessagesError as exc:
         raise GuideError(str(exc)) from None
-    return _load_facts(path, messages)
+    return replace(_load_facts(path, messages), language=language)
 
 
 def _load_facts(path: Path | None, messages: Messages) -> Guide:
@@ -377,12 +420,13 @@ def _build_guide(root: _Reader, messages: Messages) -> Guide:
     _check_unique("sections[].command", [s.command for s in sections])
     _check_unique("certifications[].code", [c.code for c in certifications])
     _check_unique("faqs[].id", [f.id for f in faqs])
-    synonyms = tuple(tuple(word.lower() for word in group) for group in _synonym_groups(meta))
+    synonyms = tuple(tuple(fold(word) for word in group) for group in _synonym_groups(meta))
     guide = Guide(
         title=meta.text("title"),
         publisher=meta.text("publisher"),
         publisher_about=meta.text("publisher_about"),
         checked=meta.text("checked"),
+        translation=meta.optional_text("translation"),
         synonyms=synonyms,
         sources=sources,
         sections=sections,
@@ -390,7 +434,7 @@ def _build_guide(root: _Reader, messages: Messages) -> Guide:
         certifications=certifications,
         faqs=faqs,
         group_prompts=root.table_("nudges").texts("group_prompts"),
-        not_covered=tuple(p.lower() for p in meta.texts("not_covered", required=False)),
+        not_covered=tuple(fold(p) for p in meta.texts("not_covered", required=False)),
         topic_keywords=_topic_keywords(meta),
         menu=tuple(MenuItem(r.text("label"), r.text("topic")) for r in root.tables("menu")),
         levels=levels,
@@ -504,3 +548,77 @@ def _check_unique(field: str, values: list[str]) -> None:
         if value in seen:
             raise GuideError(f"field '{field}' has '{value}' twice")
         seen.add(value)
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def numbers_in(text: str) -> frozenset[str]:
+    """The figures written in digits in ``text`` ("$50,250 in May 2024" -> 50,250 and 2024)."""
+    return frozenset(_NUMBER.findall(text))
+
+
+def guide_text(guide: Guide, *, messages: bool = True) -> str:
+    """Every string of the guide's facts and (``messages``) of its screens' words, joined."""
+    parts: list[str] = list(guide.messages.templates.values()) if messages else []
+
+    def walk(value: object) -> None:
+        if isinstance(value, str):
+            parts.append(value)
+        elif isinstance(value, tuple):
+            for item in value:
+                walk(item)
+        elif is_dataclass(value) and not isinstance(value, (type, Messages)):
+            for item in fields(value):
+                if item.name != "translations":
+                    walk(getattr(value, item.name))
+
+    walk(guide)
+    return "\n".join(parts)
+
+
+def check_translation(english: Guide, translated: Guide, path: Path) -> None:
+    """Raise GuideError unless ``translated`` holds the same facts as ``english``: the same
+    ids, commands, step numbers, certification codes, menu topics and sources, the same
+    numbers in each figure, and no number the English guide does not contain."""
+
+    def same(field_name: str, ours: object, theirs: object) -> None:
+        if ours != theirs:
+            raise GuideError(f"{path}: {field_name} differ from the English guide")
+
+    same("sections[].id", [s.id for s in english.sections], [s.id for s in translated.sections])
+    same(
+        "sections[].command",
+        [s.command for s in english.sections],
+        [s.command for s in translated.sections],
+    )
+    same("steps[].number", [s.number for s in english.steps], [s.number for s in translated.steps])
+    same(
+        "certifications[].code",
+        [c.code for c in english.certifications],
+        [c.code for c in translated.certifications],
+    )
+    same(
+        "certifications[].step",
+        [c.step for c in english.certifications],
+        [c.step for c in translated.certifications],
+    )
+    same("faqs[].id", [f.id for f in english.faqs], [f.id for f in translated.faqs])
+    same("menu[].topic", [m.topic for m in english.menu], [m.topic for m in translated.menu])
+    same("sources[].id", [s.id for s in english.sources], [s.id for s in translated.sources])
+    same("sources[].url", [s.url for s in english.sources], [s.url for s in translated.sources])
+    for ours, theirs in zip(english.sections, translated.sections, strict=True):
+        same(
+            f"sections[{ours.id}].figures",
+            [(numbers_in(f.value + " " + f.as_of), f.source) for f in ours.figures],
+            [(numbers_in(f.value + " " + f.as_of), f.source) for f in theirs.figures],
+        )
+    facts, words = (
+        numbers_in(guide_text(translated, messages=False))
+        - numbers_in(guide_text(english, messages=False)),
+        numbers_in(" ".join(translated.messages.templates.values()))
+        - numbers_in(" ".join(english.messages.templates.values())),
+    )
+    invented = facts | words
+    if invented:
+        raise GuideError(f"{path}: numbers not in the English guide: {sorted(invented)}")

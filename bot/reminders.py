@@ -18,12 +18,14 @@ import asyncio
 import gc
 import logging
 import secrets
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from bot.delivery_errors import ChatMoved, ChatUnreachable, RetryAfter
+from bot.languages import ENGLISH
 from bot.nudges import choose_nudge, group_prompt
 from bot.outbox import Job, Outbox
 from bot.schedule import ReminderSpec, local_date, zone_info
@@ -39,6 +41,9 @@ FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
 SNOOZE = timedelta(hours=1)
 RETRY = timedelta(minutes=1)
 PROFILE_LOCKS = 64
+LANGUAGE_CACHE = 100_000  # chats whose chosen language is kept in memory (~100 B each)
+# A language's nudge texts: the study actions of each step, and the group prompts.
+NudgeTexts = tuple[Mapping[int, Sequence[str]], Sequence[str]]
 MAX_PAUSE_DAYS = 365
 
 
@@ -56,6 +61,7 @@ class Nudge:
     text: str
     snoozed: bool
     thread_id: int | None = None  # the forum topic it goes to; None = the chat itself
+    language: str = ENGLISH  # the language of ``text``, and of the screen around it
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +96,17 @@ class ReminderService:
         grace: timedelta = timedelta(minutes=30),
         clock: Callable[[], datetime] = utc_now,
         concurrency: int = 32,
+        translations: Mapping[str, NudgeTexts] | None = None,
     ) -> None:
+        """``actions_by_step`` and ``group_prompts`` are the English nudge texts;
+        ``translations`` maps other language codes to theirs (a chat's chosen language picks
+        them)."""
         self._repo = repository
         self._actions = actions_by_step
         self._group_prompts = group_prompts
+        self._translations = dict(translations or {})
+        # Chats' chosen languages (None: none chosen), read once per chat, kept up to date.
+        self._languages: OrderedDict[ChatKey, str | None] = OrderedDict()
         self._clock = clock
         self._paused_until: dict[ChatKey, datetime] = {}
         self._moved_to: dict[ChatKey, ChatKey] = {}  # upgraded group -> its supergroup
@@ -209,6 +222,30 @@ class ReminderService:
         found = await self._repo.get_profile(chat)
         return found or ChatProfile(chat.id, is_group=is_group, platform=chat.platform)
 
+    async def chosen_language(self, chat: ChatKey) -> str | None:
+        """The language the chat chose with /language, or None (cached after one read)."""
+        if chat in self._languages:
+            self._languages.move_to_end(chat)
+            return self._languages[chat]
+        profile = await self._repo.get_profile(chat)
+        return self._remember_language(chat, profile.language if profile else None)
+
+    async def set_language(
+        self, chat: ChatKey, language: str | None, *, is_group: bool = False
+    ) -> None:
+        """Store the chat's language (a code such as "es"; None: each member's own)."""
+        await self._update_profile(
+            chat, lambda p: replace(p, language=language), is_group=is_group
+        )
+        self._remember_language(chat, language)
+
+    def _remember_language(self, chat: ChatKey, language: str | None) -> str | None:
+        self._languages[chat] = language
+        self._languages.move_to_end(chat)
+        if len(self._languages) > LANGUAGE_CACHE:
+            self._languages.popitem(last=False)
+        return language
+
     async def set_timezone(self, chat: ChatKey, tz: str, *, is_group: bool = False) -> None:
         """Store the chat's time zone (used for reminders set without one)."""
         await self._update_profile(chat, lambda p: replace(p, tz=tz), is_group=is_group)
@@ -222,15 +259,24 @@ class ReminderService:
         *,
         is_group: bool = False,
         thread_id: int | None = None,
+        language: str | None = None,
     ) -> Listed:
         """Store a new reminder and schedule it; raise LimitReached past the limit.
 
         A reminder with the same time, days, zone and topic is not stored twice: the existing
-        one comes back with ``existed`` set.
+        one comes back with ``existed`` set. The chat's zone becomes ``spec.tz`` and, in a
+        private chat, its language ``language`` (the nudges' language), unless already set.
         """
-        await self._update_profile(
-            chat, lambda p: p if p.tz else replace(p, tz=spec.tz), is_group=is_group
-        )
+
+        def defaults(profile: ChatProfile) -> ChatProfile:
+            if not profile.tz:
+                profile = replace(profile, tz=spec.tz)
+            if language and not is_group and not profile.language:
+                profile = replace(profile, language=language)
+            return profile
+
+        updated = await self._update_profile(chat, defaults, is_group=is_group)
+        self._remember_language(chat, updated.language)
         reminder = Reminder(
             id=secrets.token_hex(4),
             chat_id=chat.id,
@@ -333,6 +379,8 @@ class ReminderService:
         finished move changes nothing. Returns how many reminders moved this time.
         """
         new = ChatKey(old.platform, new_id)  # a move never leaves its platform
+        self._languages.pop(old, None)
+        self._languages.pop(new, None)
         async with AsyncExitStack() as locks:
             for stripe in sorted({_stripe(old), _stripe(new)}):
                 await locks.enter_async_context(self._profile_locks[stripe])
@@ -524,12 +572,20 @@ class ReminderService:
             if reminder is None:
                 return  # deleted while the nudge waited in the outbox
             thread_id = reminder.thread_id
+        language = profile.language if profile.language in self._translations else ENGLISH
+        actions, prompts = self._translations.get(language, (self._actions, self._group_prompts))
         if profile.is_group:
-            text, counter = group_prompt(profile.nudge_counter, self._group_prompts)
+            text, counter = group_prompt(profile.nudge_counter, prompts)
         else:
-            text, counter = choose_nudge(profile.step, self._actions, profile.nudge_counter)
+            text, counter = choose_nudge(profile.step, actions, profile.nudge_counter)
         nudge = Nudge(
-            chat.id, profile.is_group, profile.step, text, job.kind == "snooze", thread_id
+            chat.id,
+            profile.is_group,
+            profile.step,
+            text,
+            job.kind == "snooze",
+            thread_id,
+            language,
         )
         try:
             await sender(nudge)

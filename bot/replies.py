@@ -91,9 +91,10 @@ class Figure:
 
 @dataclass(frozen=True, slots=True)
 class Figures:
-    """Figures shown one per line."""
+    """Figures shown one per line; ``as_of`` is the word before each date ("as of")."""
 
     items: tuple[Figure, ...]
+    as_of: str = "as of"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,9 +106,10 @@ class Bullets:
 
 @dataclass(frozen=True, slots=True)
 class Sources:
-    """The sources of what the reply says, shown as one "Source:" line."""
+    """The sources of what the reply says, shown as one line after ``label`` ("Source: ")."""
 
     refs: tuple[SourceRef, ...]
+    label: str = "Source: "
 
 
 Block = Heading | Paragraph | Figures | Bullets | Sources

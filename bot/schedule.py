@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 from bot.schedule_errors import ScheduleInputError
 from bot.schedule_parse import (
-    DAY_ABBREVIATIONS,
     EVERY_DAY,
     WEEKDAYS,
     WEEKENDS,
@@ -31,8 +30,6 @@ __all__ = [
     "WEEKENDS",
     "ReminderSpec",
     "ScheduleInputError",
-    "describe_days",
-    "describe_schedule",
     "local_date",
     "parse_days",
     "parse_remind_args",
@@ -54,24 +51,6 @@ def local_date(instant_utc: datetime, tz: str) -> date:
     Raises ValueError for a naive datetime, ZoneInfoNotFoundError for an unknown zone.
     """
     return _aware(instant_utc).astimezone(zone_info(tz)).date()
-
-
-def describe_days(days: Iterable[int]) -> str:
-    """Word a day set: "every day", "on weekdays", "on weekends" or "on Mon, Wed, Fri"."""
-    allowed = _checked_days(days)
-    if allowed == EVERY_DAY:
-        return "every day"
-    if allowed == WEEKDAYS:
-        return "on weekdays"
-    if allowed == WEEKENDS:
-        return "on weekends"
-    return "on " + ", ".join(DAY_ABBREVIATIONS[day] for day in sorted(allowed))
-
-
-def describe_schedule(hour: int, minute: int, days: Iterable[int], tz: str) -> str:
-    """Word a schedule, like "19:30 on Mon, Wed, Fri (America/Chicago)"."""
-    wall = _wall_time(hour, minute)
-    return f"{wall:%H:%M} {describe_days(days)} ({tz})"
 
 
 def _checked_days(days: Iterable[int]) -> frozenset[int]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 import tempfile
 import threading
@@ -30,7 +31,7 @@ from typing import Final, TextIO
 
 from bot import commands as registry
 from bot import reminders as reminders_module
-from bot.actions import Action, Unknown, decode, encode
+from bot.actions import Action, ChooseLanguage, Unknown, decode, encode
 from bot.actor import Actor
 from bot.core import Core
 from bot.reminders import Nudge, NudgeSender
@@ -49,7 +50,9 @@ from bot.screens import guide as guide_screens
 from bot.screens.reminders import nudge as nudge_screen
 from bot.settings import Settings
 from bot.use_cases import admin as admin_use_cases
+from bot.use_cases import conversation
 from bot.use_cases import guide as guide_use_cases
+from bot.use_cases import language as language_use_cases
 from bot.use_cases import reminders as reminder_use_cases
 
 log = logging.getLogger(__name__)
@@ -77,12 +80,14 @@ def _block_lines(block: Block) -> list[str]:
             return [text]
         case Paragraph(lines):
             return [_line(spans) for spans in lines]
-        case Figures(items):
-            return [f"📊 {f.label}: {f.value} (as of {f.as_of}; {_ref(f.source)})" for f in items]
+        case Figures(items, as_of):
+            return [
+                f"📊 {f.label}: {f.value} ({as_of} {f.as_of}; {_ref(f.source)})" for f in items
+            ]
         case Bullets(items):
             return [f"• {_line(item)}" for item in items]
-        case Sources(refs):
-            return ["Source: " + "; ".join(_ref(ref) for ref in refs)]
+        case Sources(refs, label):
+            return [label + "; ".join(_ref(ref) for ref in refs)]
 
 
 def _line(spans: Line) -> str:
@@ -106,9 +111,14 @@ class ConsoleFrontEnd:
         self._core = core
         self._read = read
         self._out = out
-        self._actor = Actor(platform=PLATFORM, chat_id=CHAT_ID, user_id=CHAT_ID)
+        # The terminal's language (LANG, e.g. es_ES.UTF-8) plays the app's language.
+        self._actor = Actor(
+            platform=PLATFORM, chat_id=CHAT_ID, user_id=CHAT_ID, language=os.environ.get("LANG")
+        )
         self._reminders = reminder_use_cases.ReminderUseCases(core.reminders, core.guide)
         self._admin = admin_use_cases.AdminUseCases(core.settings, core.repository, core.reminders)
+        self._language = language_use_cases.LanguageUseCases(core.reminders, core.guide)
+        self._talk = conversation.Conversation(core.guide, core.questions, self._reminders)
         self._buttons: list[str] = []  # the last reply's buttons, as encoded actions
         self._awaiting_time = False  # a bare /remind asked for a time
         self._finished = asyncio.Event()
@@ -165,16 +175,18 @@ class ConsoleFrontEnd:
             await self.command(word[1:].split("@")[0].lower(), args.strip())
         elif self._awaiting_time:
             self._awaiting_time = False
-            self.show(await self._reminders.typed_time(self._actor, text))
+            self.show(await self._reminders.typed_time(await self._speaker(), text))
         else:
-            self.show(
-                guide_use_cases.ask(self._core.guide, self._core.questions, self._actor, text)
-            )
+            self.show(await self._talk.said(await self._speaker(), text))
         return True
+
+    async def _speaker(self) -> Actor:
+        """The console user, speaking their effective language (see Core.localized)."""
+        return await self._core.localized(self._actor)
 
     async def command(self, name: str, args: str = "") -> None:
         """Answer ``/name args`` through the use case the registry's command belongs to."""
-        core, actor = self._core, self._actor
+        core, actor = self._core, await self._speaker()
         self._awaiting_time = name == "remind" and not args
         if registry.find(core.guide, name) is None:
             self.show(guide_screens.unknown_command(f"/{name}"))
@@ -184,16 +196,23 @@ class ConsoleFrontEnd:
             self.show(await self._reminders.command(actor, name, args))
         elif name in admin_use_cases.COMMANDS:
             self.show(await self._admin.command(actor, name, args))
+        elif name in language_use_cases.COMMANDS:
+            self.show(await self._language.command(actor, args))
         else:  # a registry entry no use case answers (a test keeps this from happening)
             self.show(guide_screens.unknown_command(f"/{name}"))
 
     async def press(self, action: Action | Unknown) -> None:
         """Carry out a decoded button action, as a button press on any platform would."""
+        actor = await self._speaker()
         if isinstance(action, reminder_use_cases.ACTIONS):
             self._awaiting_time = False  # the buttons took over from typing
-            self.show(await self._reminders.press(self._actor, action))
+            self.show(await self._reminders.press(actor, action))
+        elif isinstance(action, ChooseLanguage):
+            self.show(await self._language.press(actor, action))
+        elif isinstance(action, conversation.ACTIONS):
+            self.show(await self._talk.press(actor, action))
         else:  # a topic, or stale data: the guide's use case answers both
-            self.show(guide_use_cases.press(self._core.guide, self._actor, action))
+            self.show(guide_use_cases.press(self._core.guide, actor, action))
 
     # ----- text out ----------------------------------------------------------------------
 

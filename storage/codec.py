@@ -30,7 +30,9 @@ PROFILE_FIELDS_V1 = (
     "nudge_counter",
     "snoozed_until",
 )
-PROFILE_FIELDS = (*PROFILE_FIELDS_V1, "snoozed_thread", "moved_to")
+PROFILE_FIELDS_V2 = (*PROFILE_FIELDS_V1, "snoozed_thread", "moved_to")
+# ``language``: the chat's chosen language (/language), or null for its members' own.
+PROFILE_FIELDS = (*PROFILE_FIELDS_V2, "language")
 _OPTIONAL_STR = (str, NoneType)
 _OPTIONAL_INT = (int, NoneType)
 _REMINDER_TYPES = frozenset(
@@ -50,6 +52,7 @@ _PROFILE_TYPES = frozenset(
         _OPTIONAL_STR,
         _OPTIONAL_INT,
         _OPTIONAL_INT,
+        _OPTIONAL_STR,
     )
 )
 _ONLY_INT = frozenset({int})
@@ -136,6 +139,7 @@ def encode_profile(profile: ChatProfile) -> dict[str, Any]:
         "snoozed_until": profile.snoozed_until,
         "snoozed_thread": profile.snoozed_thread,
         "moved_to": profile.moved_to,
+        "language": profile.language,
     }
     decode_profile(
         profile.platform, profile.chat_id, document
@@ -148,14 +152,16 @@ def decode_profile(
 ) -> ChatProfile:
     """Build chat (``platform``, ``chat_id``)'s ChatProfile from its stored form, or raise
     RecordError saying what is wrong."""
-    fields = _values(document, PROFILE_FIELDS, PROFILE_FIELDS_V1)
+    fields = _values(document, PROFILE_FIELDS, PROFILE_FIELDS_V2, PROFILE_FIELDS_V1)
     if (
         fields is None
         or tuple(map(type, fields)) not in _PROFILE_TYPES
         or not _ONLY_STR.issuperset(map(type, fields[3]))
     ):
         raise RecordError(_explain_profile(document))
-    is_group, tz, step, studied, paused_until, blocked, counter, snoozed, thread, moved = fields
+    is_group, tz, step, studied, paused_until, blocked, counter, snoozed, thread, moved, lang = (
+        fields
+    )
     if pool is None:
         tz = None if tz is None else sys.intern(tz)
         days = tuple(map(sys.intern, studied))
@@ -175,24 +181,26 @@ def decode_profile(
         thread,
         moved,
         platform,
+        None if lang is None else sys.intern(lang),
     )
 
 
 def _values(
-    record: Any, names: tuple[str, ...], old_names: tuple[str, ...]
+    record: Any, names: tuple[str, ...], *old_names: tuple[str, ...]
 ) -> tuple[Any, ...] | None:
-    """The record's values in ``names`` order; a record with only ``old_names`` gets None
-    for the newer fields."""
+    """The record's values in ``names`` order; a record with the fields of an older version
+    (``old_names``, each a prefix of ``names``) gets None for the newer fields."""
     if not isinstance(record, dict):
         return None
     if len(record) == len(names):
         if tuple(record) == names:  # the order this module writes: no lookups needed
             return tuple(record.values())
         missing: tuple[None, ...] = ()
-    elif len(record) == len(old_names):
-        names, missing = old_names, (None,) * (len(names) - len(old_names))
     else:
-        return None
+        older = next((old for old in old_names if len(old) == len(record)), None)
+        if older is None:
+            return None
+        names, missing = older, (None,) * (len(names) - len(older))
     try:
         return (*map(record.__getitem__, names), *missing)
     except KeyError:
@@ -249,8 +257,8 @@ def _explain_profile(document: Any) -> str:
     studied = document["studied"]
     if type(studied) is not list or not _ONLY_STR.issuperset(map(type, studied)):
         return f"studied must be a list of ISO date strings, got {studied!r}"
-    for name in ("tz", "paused_until", "snoozed_until"):
-        if type(document[name]) not in _OPTIONAL_STR:
+    for name in ("tz", "paused_until", "snoozed_until", "language"):
+        if type(document.get(name)) not in _OPTIONAL_STR:
             return f"{name} must be a string or null, got {document[name]!r}"
     for name in ("snoozed_thread", "moved_to"):
         if type(document.get(name)) not in _OPTIONAL_INT:
@@ -259,7 +267,11 @@ def _explain_profile(document: Any) -> str:
 
 
 def _explain_shape(record: Any, names: tuple[str, ...]) -> str | None:
-    old_names = REMINDER_FIELDS_V1 if names == REMINDER_FIELDS else PROFILE_FIELDS_V1
-    if isinstance(record, dict) and record.keys() in (set(names), set(old_names)):
+    shapes = (
+        (REMINDER_FIELDS_V1,)
+        if names == REMINDER_FIELDS
+        else (PROFILE_FIELDS_V2, PROFILE_FIELDS_V1)
+    )
+    if isinstance(record, dict) and record.keys() in [set(names), *map(set, shapes)]:
         return None
     return f"expected an object with exactly the fields {', '.join(names)}, got {record!r}"

@@ -77,6 +77,7 @@ class ChatProfile:
     snoozed_thread: int | None = None  # the forum topic the snoozed nudge goes to
     moved_to: int | None = None  # the group became this chat (same platform); data lives there
     platform: str = TELEGRAM  # with chat_id, the chat's key (see ``key``)
+    language: str | None = None  # chosen with /language ("es"); None: each member's own
 
     @property
     def key(self) -> ChatKey:

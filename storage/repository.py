@@ -578,6 +578,7 @@ def _merge_profiles(moved: ChatProfile, existing: ChatProfile | None) -> ChatPro
         snoozed_thread=(
             existing.snoozed_thread if existing.snoozed_until else moved.snoozed_thread
         ),
+        language=existing.language or moved.language,
     )
 
 

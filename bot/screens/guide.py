@@ -23,6 +23,7 @@ from bot.replies import (
     Figures,
     Heading,
     Line,
+    Paragraph,
     Reply,
     SourceRef,
     Sources,
@@ -136,7 +137,8 @@ def section(guide: Guide, item: Section) -> Reply:
             Figures(
                 tuple(
                     Figure(f.label, f.value, f.as_of, _ref(guide, f.source)) for f in item.figures
-                )
+                ),
+                guide.messages.text("guide.figure_as_of"),
             )
         )
     blocks.append(_sources(guide, item.sources))
@@ -221,7 +223,7 @@ def cert_detail(guide: Guide, cert: Certification) -> Reply:
         (
             Heading(f"{cert.code}: {cert.name}"),
             para(
-                m.text("guide.cert_level", level=cert.level, step=cert.step),
+                m.text("guide.cert_level", level=_level_name(guide, cert.level), step=cert.step),
                 m.text("guide.cert_issuer", issuer=cert.issuer),
                 m.text("guide.cert_when", when=cert.when),
             ),
@@ -235,6 +237,12 @@ def cert_detail(guide: Guide, cert: Certification) -> Reply:
             ),
         ),
     )
+
+
+def _level_name(guide: Guide, level_id: str) -> str:
+    """A certification level's name in the guide's language, lower case as in a sentence."""
+    found = next((level for level in guide.levels if level.id == level_id), None)
+    return found.name.lower() if found else level_id
 
 
 def unknown_cert(guide: Guide, code: str) -> Reply:
@@ -292,8 +300,17 @@ def sources(guide: Guide) -> Reply:
                 m.text("guide.sources_about", about=guide.publisher_about),
                 m.text("guide.sources_checked", date=guide.checked),
             ),
+            *translation_note(guide),
         )
     )
+
+
+def translation_note(guide: Guide) -> tuple[Paragraph, ...]:
+    """For a translated guide, the paragraph saying whose translation it is; else nothing."""
+    if guide.translation is None:
+        return ()
+    label = b(guide.messages.text("guide.translation_label") + ": ")
+    return (para(line(label, guide.translation)),)
 
 
 def topic(guide: Guide, key: str) -> Reply | None:
@@ -322,15 +339,19 @@ def topic(guide: Guide, key: str) -> Reply | None:
 def answer(guide: Guide, found: Answer) -> Reply:
     """The answer to a question, said plainly when the guide does not cover it.
 
-    - A plausible topic: the whole topic, then up to three "Related" buttons for the other
-      plausible topics it does not already link to.
+    - A plausible section and a question after one fact: the passage, the section's figures
+      (value, as-of date, source) and sources, and a button to the whole section.
+    - Another plausible topic: the whole topic.
+    - Either way, up to three "Related" buttons for the other plausible topics it does not
+      already link to.
     - Not covered by the guide: says so and offers the nearest topics, never a guess.
     - Nothing plausible: up to three "did you mean" buttons, or the topic menu.
     """
     m = guide.messages
     related = related_topics(found)
     if found.best is not None:
-        shown = topic(guide, found.best.key)
+        narrow = found.passage if found.narrow else None
+        shown = passage(guide, found.best.key, narrow) or topic(guide, found.best.key)
         if shown is not None:
             linked = {button.action for row in shown.buttons for button in row}
             extra = tuple(row for row in related if row[0].action not in linked)
@@ -345,6 +366,18 @@ def answer(guide: Guide, found: Answer) -> Reply:
         m.line("guide.no_match", example=i(m.text("guide.no_match_example"))),
         buttons=menu_buttons(guide),
     )
+
+
+def passage(guide: Guide, key: str, text: str | None) -> Reply | None:
+    """The sentence of section ``key`` that answers, with the section's figures and sources
+    and a button to the whole section; None when ``key`` is no section or ``text`` is None."""
+    item = next((s for s in guide.sections if s.id == key), None)
+    if item is None or text is None:
+        return None
+    whole = section(guide, item)
+    facts = tuple(block for block in whole.blocks if isinstance(block, Figures | Sources))
+    more = ((show(guide.messages.text("guide.whole_section", title=item.title), key),),)
+    return Reply((Heading(item.title), para(text), *facts), more + whole.buttons)
 
 
 def related_topics(found: Answer) -> Buttons:
@@ -369,7 +402,8 @@ def _ref(guide: Guide, source_id: str) -> SourceRef:
 
 
 def _sources(guide: Guide, source_ids: Iterable[str]) -> Sources:
-    return Sources(tuple(_ref(guide, source_id) for source_id in source_ids))
+    refs = tuple(_ref(guide, source_id) for source_id in source_ids)
+    return Sources(refs, guide.messages.text("guide.source_label"))
 
 
 def _source_line(guide: Guide, source_ids: Iterable[str]) -> Line:

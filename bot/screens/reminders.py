@@ -9,6 +9,7 @@ The words come from the loaded :class:`~bot.messages.Messages` (``m``, the guide
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from bot.actions import (
@@ -24,7 +25,7 @@ from bot.guide import Guide
 from bot.messages import Messages
 from bot.reminders import FOREVER, Listed, Nudge, Progress
 from bot.replies import Button, Buttons, Line, Reply, b, code, i, line, para, text_reply
-from bot.schedule import EVERY_DAY, WEEKDAYS, WEEKENDS, describe_schedule, zone_info
+from bot.schedule import EVERY_DAY, WEEKDAYS, WEEKENDS, zone_info
 
 # Times offered as buttons by /remind (local wall time, HH:MM).
 TIME_PRESETS: tuple[tuple[int, int], ...] = ((7, 0), (8, 0), (12, 30), (18, 0), (19, 30), (21, 0))
@@ -54,17 +55,23 @@ def mask_days(mask: int) -> frozenset[int]:
     return frozenset(day for day in range(7) if mask & (1 << day))
 
 
-def when(moment: datetime, tz: str) -> str:
+def when(m: Messages, moment: datetime, tz: str) -> str:
     """An aware (UTC) instant as local time in ``tz``, like 'Mon 1 Dec, 19:30'."""
     local = moment.astimezone(zone_info(tz))
-    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+    return m.text(
+        "schedule.when",
+        weekday=m.text(f"reminders.day_{local.weekday()}"),
+        day=local.day,
+        month=m.text(f"schedule.month_{local.month}"),
+        time=f"{local:%H:%M}",
+    )
 
 
-def when_in(moment: datetime, tz: str | None) -> str:
+def when_in(m: Messages, moment: datetime, tz: str | None) -> str:
     """An aware (UTC) instant in the chat's zone (UTC if none), naming it:
     'Mon 1 Dec, 19:30 (Asia/Tokyo)'."""
     zone = tz or "UTC"
-    return f"{when(moment, zone)} ({zone})"
+    return f"{when(m, moment, zone)} ({zone})"
 
 
 def topic_label(m: Messages, thread_id: int | None) -> str:
@@ -148,21 +155,21 @@ def pick_zone(m: Messages, hour: int, minute: int, mask: int) -> Reply:
     return Reply((para(text),), rows, replace=True)
 
 
-def _next_when(item: Listed, chat_tz: str | None) -> str | None:
+def _next_when(m: Messages, item: Listed, chat_tz: str | None) -> str | None:
     """When a reminder's next nudge comes (local time), or None when paused or off."""
     r = item.reminder
     if not r.active or r.paused or item.next_due is None:
         return None
     if chat_tz is None or chat_tz == r.tz:
-        return when(item.next_due, r.tz)
-    return when_in(item.next_due, chat_tz)
+        return when(m, item.next_due, r.tz)
+    return when_in(m, item.next_due, chat_tz)
 
 
 def next_text(m: Messages, item: Listed, chat_tz: str | None) -> str:
     """A reminder's state: its next nudge (local time), paused, or switched off."""
     if not item.reminder.active:
         return m.text("reminders.state_off")
-    shown = _next_when(item, chat_tz)
+    shown = _next_when(m, item, chat_tz)
     if shown is None:
         return m.text("reminders.state_paused")
     return m.text("reminders.state_next", when=shown)
@@ -171,7 +178,27 @@ def next_text(m: Messages, item: Listed, chat_tz: str | None) -> str:
 def _schedule(m: Messages, item: Listed, *, topic: bool = True) -> str:
     r = item.reminder
     label = topic_label(m, r.thread_id) if topic else ""
-    return describe_schedule(r.hour, r.minute, r.days, r.tz) + label
+    return schedule_text(m, r.hour, r.minute, r.days, r.tz) + label
+
+
+def schedule_text(m: Messages, hour: int, minute: int, days: Iterable[int], tz: str) -> str:
+    """A schedule in words, like "19:30 on Mon, Wed, Fri (America/Chicago)" (local time).
+
+    Raises ValueError for an empty day set or a day outside 0..6 (0 = Monday).
+    """
+    chosen = frozenset(days)
+    if not chosen or not chosen <= EVERY_DAY:
+        raise ValueError(f"days must be a non-empty set of 0-6 (0 = Monday), got {days!r}")
+    if chosen == EVERY_DAY:
+        said = m.text("schedule.every_day")
+    elif chosen == WEEKDAYS:
+        said = m.text("schedule.weekdays")
+    elif chosen == WEEKENDS:
+        said = m.text("schedule.weekends")
+    else:
+        names = ", ".join(m.text(f"reminders.day_{day}") for day in sorted(chosen))
+        said = m.text("schedule.on_days", days=names)
+    return m.text("schedule.at", time=f"{hour:02d}:{minute:02d}", days=said, zone=tz)
 
 
 def reminder_saved(
@@ -180,7 +207,7 @@ def reminder_saved(
     """After /remind: stored, or the same one was already set (then nothing changed)."""
     key = "reminders.saved_existed" if listed.existed else "reminders.saved_new"
     heading = m.line(key, schedule=b(_schedule(m, listed)))
-    shown = _next_when(listed, chat_tz) or next_text(m, listed, chat_tz)
+    shown = _next_when(m, listed, chat_tz) or next_text(m, listed, chat_tz)
     return Reply(
         (
             para(heading, m.line("reminders.next_nudge", next=shown)),
@@ -240,7 +267,7 @@ def reminder_list(
         until = (
             m.text("reminders.all_paused_until_resume")
             if paused_until.year == FOREVER.year
-            else m.text("reminders.all_paused_until", when=when_in(paused_until, chat_tz))
+            else m.text("reminders.all_paused_until", when=when_in(m, paused_until, chat_tz))
         )
         blocks.append(para(until))
     return Reply(tuple(blocks), tuple(rows), replace=replace)
@@ -330,7 +357,7 @@ def paused(m: Messages, days: int | None, until: datetime, chat_tz: str | None) 
         m.text(
             "reminders.paused_for",
             days=m.count("reminders.days", days),
-            when=when_in(until, chat_tz),
+            when=when_in(m, until, chat_tz),
         )
     )
 
@@ -444,7 +471,7 @@ def well_done(
 def snoozed(m: Messages, at: datetime, chat_tz: str | None) -> Reply:
     """After Snooze 1 h: when (UTC, shown in the chat's zone) the nudge comes back."""
     return Reply(
-        (para(m.text("reminders.snoozed", when=when_in(at, chat_tz))),),
+        (para(m.text("reminders.snoozed", when=when_in(m, at, chat_tz))),),
         replace=True,
         notice=m.text("reminders.snoozed_note"),
     )
@@ -471,7 +498,9 @@ def nudge_buttons(m: Messages) -> Buttons:
 
 
 def nudge(guide: Guide, n: Nudge) -> Reply:
-    """A study nudge: a group's prompt, or the learner's step and one concrete action."""
+    """A study nudge: a group's prompt, or the learner's step and one concrete action, in
+    the nudge's language."""
+    guide = guide.for_language(n.language)
     m = guide.messages
     if n.is_group:
         return text_reply(m.text("reminders.group_nudge", prompt=n.text), buttons=nudge_buttons(m))

@@ -36,6 +36,7 @@ def command(
     - ``/steps N`` and ``/certs CODE`` show one item; a bad one says what exists.
     - ``/ask QUESTION`` answers; any other name is an unknown command.
     """
+    guide = guide.for_language(actor.language)
     name = name.lower()
     argument = text.split()[0] if text.split() else ""
     match name:
@@ -63,6 +64,7 @@ def command(
 
 def start(guide: Guide, actor: Actor, payload: str = "") -> Reply:
     """The welcome, or the topic a deep-link payload names (an unknown one: the welcome)."""
+    guide = guide.for_language(actor.language)
     shown = deep_link(guide, payload)
     return screens.welcome(guide, actor.first_name) if shown is None else shown
 
@@ -97,6 +99,7 @@ def certs(guide: Guide, code: str = "") -> Reply:
 def press(guide: Guide, actor: Actor, action: Action | Unknown) -> Reply:
     """The reply to a topic button: the topic (in place when the action says so), or the
     stale-button notice for an unknown, stale or forged one."""
+    guide = guide.for_language(actor.language)
     if not isinstance(action, ShowTopic):
         return screens.stale(guide.messages)
     shown = screens.topic(guide, action.key)
@@ -106,5 +109,7 @@ def press(guide: Guide, actor: Actor, action: Action | Unknown) -> Reply:
 
 
 def ask(guide: Guide, questions: QuestionIndex, actor: Actor, question: str) -> Reply:
-    """The answer to a question in the asker's own words."""
-    return screens.answer(guide, questions.answer(question))
+    """The answer to a question in the asker's own words, in the language it is asked in
+    (ties: the actor's)."""
+    found = questions.answer(question, actor.language)
+    return screens.answer(guide.for_language(found.language), found)

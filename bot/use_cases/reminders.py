@@ -10,8 +10,10 @@ Instants the service returns are aware UTC; screens show them in the chat's zone
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 from bot.actions import (
     Action,
@@ -26,6 +28,7 @@ from bot.actions import (
 )
 from bot.actor import Actor
 from bot.guide import Guide
+from bot.languages import normalize
 from bot.messages import Messages
 from bot.numbers import parse_whole_number
 from bot.reminders import MAX_PAUSE_DAYS, LimitReached, ReminderService
@@ -68,6 +71,19 @@ def needs_manager(what: str | Action | Unknown) -> bool:
     return isinstance(what, ACTIONS)
 
 
+Method = TypeVar("Method", bound=Callable[..., Awaitable[Reply]])
+
+
+def _in_actors_language(method: Method) -> Method:
+    """Run a use case with the guide and words of its actor's language (``actor.language``)."""
+
+    @functools.wraps(method)
+    async def speaking(self: ReminderUseCases, actor: Actor, *args: Any) -> Reply:
+        return await method(self.speaking(actor.language), actor, *args)
+
+    return cast(Method, speaking)
+
+
 @dataclass(frozen=True, slots=True)
 class ReminderUseCases:
     """The reminder and progress use cases over one ReminderService and the guide."""
@@ -80,8 +96,14 @@ class ReminderUseCases:
         """The screens' words (loaded with the guide)."""
         return self.guide.messages
 
+    def speaking(self, language: str | None) -> ReminderUseCases:
+        """These use cases answering in ``language`` (English when it is not bundled)."""
+        guide = self.guide.for_language(language)
+        return self if guide is self.guide else ReminderUseCases(self.service, guide)
+
     # ----- commands -------------------------------------------------------------------
 
+    @_in_actors_language
     async def command(self, actor: Actor, name: str, args: str = "") -> Reply:
         """Answer ``/name args``; ``args`` is the text after the command, maybe empty."""
         handlers: dict[str, Callable[[Actor, str], Awaitable[Reply]]] = {
@@ -101,6 +123,7 @@ class ReminderUseCases:
             return screens.refusal(self.m, button=False)
         return await handler(actor, args.strip())
 
+    @_in_actors_language
     async def remind(self, actor: Actor, args: str) -> Reply:
         """/remind: one line (``19:30 mon,wed,fri Area/City``) saves; none starts the buttons."""
         if not actor.may_manage:
@@ -114,6 +137,7 @@ class ReminderUseCases:
             return text_reply(exc.message)
         return await self._save(actor, spec, replace=False)
 
+    @_in_actors_language
     async def typed_time(self, actor: Actor, text: str) -> Reply:
         """A time typed after /remind asked for one (local HH:MM): on to the days."""
         if not actor.may_manage:
@@ -124,10 +148,12 @@ class ReminderUseCases:
             return screens.typed_time_error(self.m, exc.message)
         return screens.pick_days(self.m, hour, minute)
 
+    @_in_actors_language
     async def list_reminders(self, actor: Actor, args: str = "") -> Reply:
         """/reminders: every reminder, its next time in the chat's zone, its buttons."""
         return await self._listing(actor, replace=False)
 
+    @_in_actors_language
     async def timezone(self, actor: Actor, args: str) -> Reply:
         """/timezone: show the chat's zone, or set it (``Area/City``) and offer to move others."""
         if not actor.may_manage:
@@ -144,6 +170,7 @@ class ReminderUseCases:
         ]
         return screens.zone_set(self.m, tz, others)
 
+    @_in_actors_language
     async def pause(self, actor: Actor, args: str) -> Reply:
         """/pause N: pause every reminder N days (1..MAX_PAUSE_DAYS); /pause: until /resume."""
         if not actor.may_manage:
@@ -156,22 +183,26 @@ class ReminderUseCases:
         until = await self.service.pause(chat_key(actor), days)
         return screens.paused(self.m, days, until, await self._zone(actor))
 
+    @_in_actors_language
     async def resume(self, actor: Actor, args: str = "") -> Reply:
         """/resume: end a pause."""
         if not actor.may_manage:
             return screens.refusal(self.m, button=False)
         return screens.resumed(self.m, await self.service.resume(chat_key(actor)))
 
+    @_in_actors_language
     async def stop_reminders(self, actor: Actor, args: str = "") -> Reply:
         """/stopreminders: ask before removing every reminder (nothing changes yet)."""
         if not actor.may_manage:
             return screens.refusal(self.m, button=False)
         return screens.confirm_stop(self.m)
 
+    @_in_actors_language
     async def progress(self, actor: Actor, args: str = "") -> Reply:
         """/progress: the step, streak and step buttons."""
         return screens.progress(self.guide, await self.service.progress(chat_key(actor)))
 
+    @_in_actors_language
     async def done(self, actor: Actor, args: str = "") -> Reply:
         """/done: record today's study (the chat's local date)."""
         if not actor.may_manage:
@@ -181,6 +212,7 @@ class ReminderUseCases:
 
     # ----- buttons --------------------------------------------------------------------
 
+    @_in_actors_language
     async def press(self, actor: Actor, action: Action | Unknown) -> Reply:
         """Carry out a reminder or progress button; stale data changes nothing."""
         if not isinstance(action, ACTIONS):
@@ -278,7 +310,8 @@ class ReminderUseCases:
         if not is_group or not await self.service.is_blocked(chat):
             return None
         waiting = sum(1 for item in await self.service.list(chat) if not item.reminder.active)
-        return screens.readd_offer(self.m, waiting) if waiting else None
+        words = self.speaking(await self.service.chosen_language(chat)).m
+        return screens.readd_offer(words, waiting) if waiting else None
 
     async def chat_moved(self, old: ChatKey, new_id: int) -> None:
         """A group became a supergroup (same platform, id ``new_id``): its reminders and
@@ -300,7 +333,11 @@ class ReminderUseCases:
     async def _save(self, actor: Actor, spec: ReminderSpec, *, replace: bool) -> Reply:
         try:
             listed = await self.service.add(
-                chat_key(actor), spec, is_group=actor.is_group, thread_id=actor.thread_id
+                chat_key(actor),
+                spec,
+                is_group=actor.is_group,
+                thread_id=actor.thread_id,
+                language=normalize(actor.language),
             )
         except LimitReached as exc:
             return screens.limit_reached(self.m, exc.args[0], replace=replace)

@@ -10,6 +10,7 @@ from handlers.telegram import (
     errors,
     guide,
     inline,
+    language,
     membership,
     progress,
     questions,
@@ -23,6 +24,7 @@ def register_all(app: Application, content: Guide) -> None:
     guide.register(app, [section.command for section in content.sections])
     reminders.register(app)
     progress.register(app)
+    language.register(app)
     membership.register(app)
     admin.register(app)
     inline.register(app)

@@ -7,12 +7,12 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, filters
 
 from bot.use_cases.admin import AdminUseCases
-from handlers.telegram.common import actor, command, reply, services
+from handlers.telegram.common import command, reply, services, speaker
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show subscriber and delivery counts to an operator; tell anyone else it is not theirs."""
-    who = actor(update)
+    who = await speaker(update, context)
     if who is None:
         return
     core = services(context)

@@ -14,16 +14,13 @@ import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from telegram import (
-    BotCommandScopeAllGroupChats,
-    BotCommandScopeAllPrivateChats,
     LinkPreviewOptions,
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
@@ -35,7 +32,7 @@ from handlers.telegram import register_all
 from handlers.telegram.coach_bot import CoachBot
 from handlers.telegram.context import COACH_CONTEXT_TYPES, install_services
 from handlers.telegram.delivery import nudge_sender
-from handlers.telegram.menus import SHORT_DESCRIPTION, bot_commands, description
+from handlers.telegram.menus import set_menus
 from handlers.telegram.rate_limits import GroupWindowRateLimiter
 from handlers.telegram.update_processor import ChatOrderedUpdateProcessor
 
@@ -234,25 +231,5 @@ async def running(
 
 
 async def _set_menus(app: Application, core: Core) -> None:
-    """Set the command menus and descriptions; a refusal is logged, never fatal."""
-    calls: list[tuple[str, Any]] = [
-        (
-            "private commands",
-            app.bot.set_my_commands(
-                bot_commands(core.guide, group=False), scope=BotCommandScopeAllPrivateChats()
-            ),
-        ),
-        (
-            "group commands",
-            app.bot.set_my_commands(
-                bot_commands(core.guide, group=True), scope=BotCommandScopeAllGroupChats()
-            ),
-        ),
-        ("description", app.bot.set_my_description(description(core.guide))),
-        ("short description", app.bot.set_my_short_description(SHORT_DESCRIPTION)),
-    ]
-    for what, call in calls:
-        try:
-            await call
-        except TelegramError as exc:
-            log.warning("could not set the bot's %s: %s", what, exc)
+    """Set the command menus and descriptions in every language; a refusal is logged."""
+    await set_menus(app.bot, core.guide)

@@ -143,6 +143,15 @@ def actor(update: Update, *, may_manage: bool | None = None) -> Actor | None:
     )
 
 
+async def speaker(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, *, may_manage: bool | None = None
+) -> Actor | None:
+    """:func:`actor`, speaking its effective language (the chat's /language choice, else
+    the user's Telegram ``language_code`` if the bot speaks it, else English)."""
+    found = actor(update, may_manage=may_manage)
+    return None if found is None else await services(context).localized(found)
+
+
 def _rendered(found: Reply) -> tuple[list[str], InlineKeyboardMarkup | None]:
     """The HTML messages (each within Telegram's limit) and the keyboard for the last one."""
     return render.messages(found), render.keyboard(found.buttons)

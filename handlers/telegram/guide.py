@@ -14,13 +14,13 @@ from bot.screens import guide as screens
 from bot.use_cases import guide as use_case
 from handlers.telegram.common import (
     STALE_BUTTON,
-    actor,
     answer,
     command,
     command_word,
     edit,
     reply,
     services,
+    speaker,
 )
 from handlers.telegram.group_admins import may_manage
 from handlers.telegram.reminder_context import telegram_chat
@@ -29,7 +29,7 @@ from handlers.telegram.reminder_context import telegram_chat
 async def guide_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer a guide command: /start, /help, /steps [N], /certs [CODE], /faq, /salary, ..."""
     word = command_word(update.effective_message)
-    who = actor(update)
+    who = await speaker(update, context)
     if word is None or who is None:
         return
     name = word.lstrip("/").split("@")[0].lower()
@@ -57,7 +57,7 @@ async def _offer_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 async def topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Open a topic from a button: as a new message, or in place of the pressed one."""
     query = update.callback_query
-    who = actor(update)
+    who = await speaker(update, context)
     if query is None or who is None:
         return
     shown = use_case.press(services(context).guide, who, decode(query.data or ""))

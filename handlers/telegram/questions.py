@@ -4,24 +4,27 @@ from __future__ import annotations
 
 from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatType
-from telegram.ext import Application, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from bot.actions import decode
 from bot.screens import guide as screens
+from bot.use_cases import conversation
 from bot.use_cases import guide as use_case
 from handlers.telegram.common import (
     COMMAND,
     NEW_MESSAGES,
-    actor,
     command,
     command_word,
     reply,
     services,
+    speaker,
 )
+from handlers.telegram.reminder_context import actor_of, show, use_cases
 
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer /ask QUESTION."""
-    who = actor(update)
+    who = await speaker(update, context)
     if who is None:
         return
     found = services(context)
@@ -52,12 +55,26 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await reply(update, context, screens.unknown_command(word))
 
 
-async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
-    who = actor(update)
-    if who is None:
-        return
+async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    """Answer plain words: a request said in words (remind me, thanks...) or a question."""
+    intent = conversation.intent_of(text)
+    who = await actor_of(update, context, check_admin=conversation.needs_manager(intent))
+    if who is not None:
+        await reply(update, context, await talk(context).said(who, text, intent))
+
+
+def talk(context: ContextTypes.DEFAULT_TYPE) -> conversation.Conversation:
+    """The plain-words use cases over the core's guide, questions and reminders."""
     found = services(context)
-    await reply(update, context, use_case.ask(found.guide, found.questions, who, question))
+    return conversation.Conversation(found.guide, found.questions, use_cases(context))
+
+
+async def dismiss(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Cancel under an offer made to plain words: nothing is set."""
+    query = update.callback_query
+    who = await actor_of(update, context, check_admin=False)
+    if query is not None and who is not None:
+        await show(update, context, await talk(context).press(who, decode(query.data or "")))
 
 
 def _addressed_question(message: Message, username: str, bot_id: int) -> str | None:
@@ -83,6 +100,7 @@ def _addressed_question(message: Message, username: str, bot_id: int) -> str | N
 def register(app: Application) -> None:
     """Add the question handlers; call after every command handler."""
     app.add_handler(command("ask", ask))
+    app.add_handler(CallbackQueryHandler(dismiss, pattern=r"^dismiss$"))
     # COMMAND, not filters.COMMAND: a malformed command entity makes the message plain text.
     app.add_handler(MessageHandler(NEW_MESSAGES & filters.TEXT & ~COMMAND, plain_text))
     app.add_handler(

@@ -9,7 +9,7 @@ from bot.actor import Actor
 from bot.reminders import ReminderService
 from bot.replies import Reply
 from bot.use_cases.reminders import ReminderUseCases, needs_manager
-from handlers.telegram.common import actor, answer, edit, is_group, reply, services
+from handlers.telegram.common import answer, edit, is_group, reply, services, speaker
 from handlers.telegram.group_admins import may_manage
 from storage.records import ChatKey
 
@@ -41,8 +41,8 @@ async def actor_of(
     group, is Telegram asked (getChatMember); unasked, a group's ``may_manage`` is False.
     """
     if check_admin and is_group(update):
-        return actor(update, may_manage=await may_manage(update, context))
-    return actor(update)
+        return await speaker(update, context, may_manage=await may_manage(update, context))
+    return await speaker(update, context)
 
 
 async def show(update: Update, context: ContextTypes.DEFAULT_TYPE, found: Reply) -> None:

@@ -87,19 +87,19 @@ def _block_lines(block: Block) -> list[Line]:
             return [(Span(text, "bold"),)]
         case Paragraph(lines):
             return list(lines)
-        case Figures(items):
+        case Figures(items, as_of):
             return [
                 (
                     Span(f"📊 {f.label}: "),
                     Span(f.value, "bold"),
-                    Span(f" (as of {f.as_of}; {f.source.name})"),
+                    Span(f" ({as_of} {f.as_of}; {f.source.name})"),
                 )
                 for f in items
             ]
         case Bullets(items):
             return [(Span("• "), *item) for item in items]
-        case Sources(refs):
-            spans = [Span("Source: ", "italic")]
+        case Sources(refs, label):
+            spans = [Span(label, "italic")]
             for number, ref in enumerate(refs):
                 if number:
                     spans.append(Span("; ", "italic"))

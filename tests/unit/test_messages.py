@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import commands
 from bot.guide import GuideError, load_guide
 from bot.messages import (
     CATALOGUE,
@@ -21,11 +22,19 @@ from bot.replies import Span, b, code
 ROOT = Path(__file__).resolve().parents[2]
 # The modules that use messages: the screens, the use cases and the guide (its topic titles).
 USERS = sorted(
-    [*ROOT.glob("bot/screens/*.py"), *ROOT.glob("bot/use_cases/*.py"), ROOT / "bot/guide.py"]
+    [
+        *ROOT.glob("bot/screens/*.py"),
+        *ROOT.glob("bot/use_cases/*.py"),
+        *ROOT.glob("handlers/*/*.py"),
+        ROOT / "bot/guide.py",
+        ROOT / "bot/commands.py",
+        ROOT / "bot/schedule_errors.py",
+    ]
 )
+SECTIONS = "guide|reminders|admin|commands|language|intents|schedule"
 # A message key written out in the code: "guide.stale_button", "reminders.day_" + a digit.
-KEY = re.compile(r"""["'](guide|reminders|admin)\.([a-z0-9_]+)["']""")
-COUNTED = re.compile(r"""\.count\(\s*["']((?:guide|reminders|admin)\.[a-z0-9_]+)["']""")
+KEY = re.compile(rf"""["']({SECTIONS})\.([a-z0-9_]+)["']""")
+COUNTED = re.compile(rf"""\.count\(\s*["']((?:{SECTIONS})\.[a-z0-9_]+)["']""")
 
 
 def keys_in_code() -> set[str]:
@@ -37,6 +46,13 @@ def keys_in_code() -> set[str]:
         found |= written - counted - {"guide.toml"}  # the guide's file name is no message
         for base in counted:
             found |= {f"{base}_one", f"{base}_other"}
+        if path.name == "commands.py":  # "commands.<name>" and "commands.<name>_help"
+            for entry in commands._REGISTRY:
+                if isinstance(entry, commands._Entry):
+                    found.add(f"commands.{entry.name}")
+                    found |= {f"commands.{entry.name}_help"} if entry.help else set()
+        if 'f"schedule.month_{' in source:
+            found |= {f"schedule.month_{month}" for month in range(1, 13)}
         if 'f"reminders.day_{day}"' in source:
             found |= {f"reminders.day_{day}" for day in range(7)}
     return found

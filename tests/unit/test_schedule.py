@@ -6,13 +6,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from bot.messages import default_messages, load_messages
 from bot.schedule import (
     EVERY_DAY,
     WEEKDAYS,
     WEEKENDS,
     ReminderSpec,
     ScheduleInputError,
-    describe_schedule,
     local_date,
     parse_days,
     parse_remind_args,
@@ -20,6 +20,7 @@ from bot.schedule import (
     parse_zone,
 )
 from bot.schedule_zones import suggest_zones
+from bot.screens.reminders import schedule_text
 
 HUGE = "7" * 10_000
 
@@ -257,11 +258,22 @@ def test_reminder_spec_is_frozen() -> None:
     ],
 )
 def test_describe_schedule(days: frozenset[int], tz: str, expected: str) -> None:
-    assert describe_schedule(19, 30, days, tz) == expected
+    assert schedule_text(default_messages(), 19, 30, days, tz) == expected
 
 
 def test_describe_schedule_pads_hours_and_minutes() -> None:
-    assert describe_schedule(7, 5, EVERY_DAY, "UTC") == "07:05 every day (UTC)"
+    assert schedule_text(default_messages(), 7, 5, EVERY_DAY, "UTC") == "07:05 every day (UTC)"
+
+
+def test_a_schedule_in_spanish() -> None:
+    spanish = load_messages(language="es")
+    text = schedule_text(spanish, 19, 30, frozenset({0, 2}), "America/Chicago")
+    assert text.startswith("19:30 ") and text.endswith(" (America/Chicago)")
+    monday, wednesday = spanish.text("reminders.day_0"), spanish.text("reminders.day_2")
+    assert f"{monday}, {wednesday}" in text
+    assert schedule_text(spanish, 19, 30, EVERY_DAY, "UTC") != schedule_text(
+        default_messages(), 19, 30, EVERY_DAY, "UTC"
+    )
 
 
 def test_local_date_crosses_the_date_line() -> None:
@@ -279,4 +291,4 @@ def test_naive_datetimes_are_refused() -> None:
 @pytest.mark.parametrize("days", [frozenset(), frozenset({7}), frozenset({-1})])
 def test_bad_day_sets_are_refused(days: frozenset[int]) -> None:
     with pytest.raises(ValueError, match="days"):
-        describe_schedule(7, 0, days, "UTC")
+        schedule_text(default_messages(), 7, 0, days, "UTC")

@@ -14,7 +14,7 @@ from bot.actions import (
     encode,
 )
 from bot.guide import load_guide
-from bot.messages import default_messages
+from bot.messages import default_messages, load_messages
 from bot.reminders import FOREVER, Listed, Nudge, Progress
 from bot.replies import Paragraph, Reply, Span
 from bot.screens import reminders as screens
@@ -169,5 +169,19 @@ def test_nudges_carry_the_three_answers() -> None:
 
 
 def test_times_are_shown_in_the_named_zone() -> None:
-    assert screens.when_in(NOW, None) == "Mon 2 Mar, 09:00 (UTC)"
-    assert screens.when_in(NOW, "Asia/Kolkata") == "Mon 2 Mar, 14:30 (Asia/Kolkata)"
+    m = default_messages()
+    assert screens.when_in(m, NOW, None) == "Mon 2 Mar, 09:00 (UTC)"
+    assert screens.when_in(m, NOW, "Asia/Kolkata") == "Mon 2 Mar, 14:30 (Asia/Kolkata)"
+
+
+def test_times_are_shown_in_spanish_words() -> None:
+    m = load_messages(language="es")
+    expected = m.text(
+        "schedule.when",
+        weekday=m.text("reminders.day_0"),
+        day=2,
+        month=m.text("schedule.month_3"),
+        time="09:00",
+    )
+    assert screens.when_in(m, NOW, None) == f"{expected} (UTC)"
+    assert "Mon" not in expected and "Mar," not in expected
