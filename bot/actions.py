@@ -90,6 +90,20 @@ class ChooseLanguage:
 
 
 @dataclass(frozen=True, slots=True)
+class ConfirmErase:
+    """Answer to "delete everything stored about you?" (/deleteme)."""
+
+    confirmed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmAnnouncement:
+    """An operator's answer to the preview of /broadcast: send it, or not."""
+
+    confirmed: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Dismiss:
     """ "Cancel" under an offer (a reminder asked for in plain words): nothing changes."""
 
@@ -112,6 +126,8 @@ Action = (
     | AnswerNudge
     | ChooseLanguage
     | Dismiss
+    | ConfirmErase
+    | ConfirmAnnouncement
 )
 
 _TOPIC = re.compile(r"(show|page):([a-z]+(?::[A-Za-z0-9]+)?)", re.ASCII)
@@ -162,6 +178,10 @@ def _encode(action: Action) -> str:
             return f"lang:{language or 'auto'}"
         case Dismiss():
             return "dismiss"
+        case ConfirmErase(confirmed):
+            return "erase:yes" if confirmed else "erase:no"
+        case ConfirmAnnouncement(confirmed):
+            return "bc:send" if confirmed else "bc:cancel"
 
 
 def decode(data: str) -> Action | Unknown:
@@ -189,6 +209,10 @@ def _decode(data: str) -> Action | None:
         return AnswerNudge(cast(NudgeAnswer, match[1]))
     if data == "dismiss":
         return Dismiss()
+    if data in ("erase:yes", "erase:no"):
+        return ConfirmErase(data == "erase:yes")
+    if data in ("bc:send", "bc:cancel"):
+        return ConfirmAnnouncement(data == "bc:send")
     if match := _LANGUAGE.fullmatch(data):
         return ChooseLanguage(None if match[1] == "auto" else match[1])
     return None

@@ -21,7 +21,7 @@ from bot.replies import Line, line
 from bot.replies import i as italic
 
 Scope = Literal["private", "group"]
-Part = Literal["guide", "reminders", "operators"]
+Part = Literal["guide", "reminders", "privacy", "operators"]
 EVERYWHERE: Final = frozenset[Scope]({"private", "group"})
 PRIVATE: Final = frozenset[Scope]({"private"})
 NOWHERE: Final = frozenset[Scope]()
@@ -196,9 +196,48 @@ _REGISTRY: Final[tuple[_Entry | _Sections, ...]] = (
         part="reminders",
     ),
     _Entry(
+        "mydata",
+        EVERYWHERE,
+        "Everything stored about you (or, for a group's admins, the group) as a JSON file",
+        help=True,
+        part="privacy",
+    ),
+    _Entry(
+        "deleteme",
+        EVERYWHERE,
+        "Delete everything stored about you (a group's admins: the group), after a "
+        "confirmation button; using the bot again starts afresh",
+        help=True,
+        part="privacy",
+    ),
+    _Entry(
+        "announcements",
+        PRIVATE,
+        "`/announcements off` stops the operators' announcements, `on` turns them back on",
+        help=True,
+        args="[on|off]",
+        part="privacy",
+    ),
+    _Entry(
         "stats",
         NOWHERE,
         "Operators only (`ADMIN_IDS`): subscribers, reminders and delivery counts",
+        part="operators",
+    ),
+    _Entry(
+        "broadcast",
+        NOWHERE,
+        "Operators only: announce a text to every learner, after a preview with the recipient "
+        "count; delivery survives restarts and sends no one the same announcement twice",
+        args="TEXT",
+        bare=False,
+        part="operators",
+    ),
+    _Entry(
+        "backup",
+        NOWHERE,
+        "Operators only: write a snapshot of the data folder to `BACKUP_DIR` now, while the "
+        "bot keeps running",
         part="operators",
     ),
 )

@@ -9,9 +9,11 @@ A front end (Telegram, Discord, the console) plugs in through :class:`FrontEnd`,
 
     connect every front end      (prove its token; it hands over its NudgeSender)
     start delivering nudges      (the schedule is rebuilt from storage, every job armed)
+    start taking backups         (every BACKUP_EVERY_HOURS, a snapshot of the data folder)
     start taking updates         (every front end)
     ... until the caller stops ...
     stop taking updates          (front ends first: updates in flight finish)
+    stop taking backups          (a snapshot in progress finishes)
     stop delivering nudges       (no more firing; sends in flight drain, <= 5 s)
     disconnect every front end   (release the HTTP clients the drain still used)
 
@@ -29,9 +31,12 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.actor import Actor
+from bot.announcements import Announcements
 from bot.answers import QuestionIndex
+from bot.backups import Backups
 from bot.guide import Guide, load_guides
 from bot.languages import ENGLISH, normalize
+from bot.metrics import Metrics
 from bot.reminders import NudgeSender, ReminderService
 from bot.settings import Settings
 from bot.slot_scheduler import utc_now
@@ -82,6 +87,9 @@ class Core:
     questions: QuestionIndex
     repository: AsyncRepository
     reminders: ReminderService
+    backups: Backups
+    announcements: Announcements
+    metrics: Metrics  # counted always; served on METRICS_PORT by the entry point
     clock: Callable[[], datetime] = field(default=utc_now)  # aware UTC
 
     @classmethod
@@ -117,12 +125,26 @@ class Core:
                     for code, found in guide.translations.items()
                 },
             )
+            backups = Backups(
+                repository,
+                settings.backup_dir,
+                settings.backup_every_hours,
+                settings.backup_keep,
+                clock=clock,
+            )
+            metrics = Metrics(reminders, repository, backups)
+            announcements = Announcements(
+                repository, reminders, clock, on_progress=metrics.broadcast_progress
+            )
             core = cls(
                 settings=settings,
                 guide=guide,
                 questions=questions,
                 repository=repository,
                 reminders=reminders,
+                backups=backups,
+                announcements=announcements,
+                metrics=metrics,
                 clock=clock,
             )
             try:
@@ -137,18 +159,27 @@ class Core:
         """``actor`` speaking its effective language: the one its chat chose with /language,
         else its platform's (``actor.language``, e.g. "es-419") if the bot speaks it, else
         English. Use cases read ``actor.language`` as a supported code after this."""
-        chosen = await self.reminders.chosen_language(ChatKey(actor.platform, actor.chat_id))
+        chat = ChatKey(actor.platform, actor.chat_id)
+        chosen = await self.reminders.chosen_language(chat)
         language = chosen or normalize(actor.language) or ENGLISH
         return actor if actor.language == language else replace(actor, language=language)
+
+    async def started(self, actor: Actor) -> None:
+        """``actor`` sent /start: its chat gets a profile if it has none (announcements go
+        to the private chats the bot has a profile for)."""
+        chat = ChatKey(actor.platform, actor.chat_id)
+        await self.reminders.started(chat, is_group=actor.is_group)
 
     @asynccontextmanager
     async def delivering(self, senders: Mapping[str, NudgeSender]) -> AsyncIterator[None]:
         """Rebuild the schedule from storage and send nudges through ``senders`` (by
         platform) until the block exits; then stop firing and drain the sends in flight."""
         await self.reminders.start(senders)
+        await self.announcements.start(senders)
         try:
             yield
         finally:
+            await self.announcements.stop()
             await self.reminders.stop()
 
 
@@ -162,6 +193,7 @@ async def serving(core: Core, front_ends: Sequence[FrontEnd]) -> AsyncIterator[N
         for front_end in front_ends:
             senders[front_end.platform] = await stack.enter_async_context(front_end.connected())
         await stack.enter_async_context(core.delivering(senders))
+        await stack.enter_async_context(core.backups.running())
         for front_end in front_ends:
             await stack.enter_async_context(front_end.serving())
         log.info("running on %s", ", ".join(senders))

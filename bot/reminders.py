@@ -62,6 +62,7 @@ class Nudge:
     snoozed: bool
     thread_id: int | None = None  # the forum topic it goes to; None = the chat itself
     language: str = ENGLISH  # the language of ``text``, and of the screen around it
+    announcement: bool = False  # an operators' announcement (``text``), not a study nudge
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +218,10 @@ class ReminderService:
 
     # ----- profile ------------------------------------------------------------------
 
+    async def stored_profile(self, chat: ChatKey) -> ChatProfile | None:
+        """The chat's stored profile, or None when the bot stores none."""
+        return await self._repo.get_profile(chat)
+
     async def profile(self, chat: ChatKey, *, is_group: bool = False) -> ChatProfile:
         """Return the chat's profile (a default one if it has none yet)."""
         found = await self._repo.get_profile(chat)
@@ -229,6 +234,12 @@ class ReminderService:
             return self._languages[chat]
         profile = await self._repo.get_profile(chat)
         return self._remember_language(chat, profile.language if profile else None)
+
+    async def started(self, chat: ChatKey, *, is_group: bool) -> None:
+        """Record that the chat started the bot (/start): it gets a profile if it has none,
+        which is how announcements find learners. One write the first time, a read after."""
+        if await self._repo.get_profile(chat) is None:
+            await self._update_profile(chat, lambda p: p, is_group=is_group, store=True)
 
     async def set_language(
         self, chat: ChatKey, language: str | None, *, is_group: bool = False
@@ -245,6 +256,14 @@ class ReminderService:
         if len(self._languages) > LANGUAGE_CACHE:
             self._languages.popitem(last=False)
         return language
+
+    async def set_announcements(
+        self, chat: ChatKey, wanted: bool, *, is_group: bool = False
+    ) -> None:
+        """Store whether the chat takes the operators' announcements."""
+        await self._update_profile(
+            chat, lambda p: replace(p, announcements=wanted), is_group=is_group
+        )
 
     async def set_timezone(self, chat: ChatKey, tz: str, *, is_group: bool = False) -> None:
         """Store the chat's time zone (used for reminders set without one)."""
@@ -347,6 +366,20 @@ class ReminderService:
         )
         self._dispatcher.remove_chat(chat)
         return count
+
+    async def erase(self, chat: ChatKey) -> int:
+        """Forget the chat entirely: its reminders leave the schedule, its snooze and pause
+        end, and everything stored for it goes (also the marker of an old group that moved
+        to it). Returns how many records were deleted. The next use starts afresh."""
+        async with self._profile_locks[_stripe(chat)]:
+            self._dispatcher.remove_chat(chat)
+            self._paused_until.pop(chat, None)
+            self._languages.pop(chat, None)
+            removed = await self._repo.erase_chat(chat)
+        for old in [old for old, new in self._moved_to.items() if new == chat]:
+            removed += await self._repo.erase_chat(old)
+            del self._moved_to[old]
+        return removed
 
     async def move_to_zone(self, chat: ChatKey, tz: str) -> int:
         """Move every reminder to ``tz`` at the same local time; return how many changed.
@@ -540,12 +573,14 @@ class ReminderService:
         change: Callable[[ChatProfile], ChatProfile],
         *,
         is_group: bool = False,
+        store: bool = False,
     ) -> ChatProfile:
-        """Apply ``change`` to the chat's profile and store it, with no lost concurrent update."""
+        """Apply ``change`` to the chat's profile and store it (when it changed, or
+        ``store``), with no lost concurrent update."""
         async with self._profile_locks[_stripe(chat)]:
             current = await self.profile(chat, is_group=is_group)
             updated = change(current)
-            if updated != current:
+            if store or updated != current:
                 await self._repo.put_profile(updated)
             return updated
 

@@ -127,11 +127,20 @@ Buttons = tuple[tuple[Button, ...], ...]
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a reply: its name (``mydata.json``) and content."""
+
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """What to say: blocks and button rows.
 
     - ``replace``: replace the message the pressed button was on instead of sending a new one.
     - ``notice``: a short note for the button press itself (a toast; an alert when ``alert``).
+    - ``attachment``: a file sent after the text (a JSON export).
     """
 
     blocks: tuple[Block, ...] = ()
@@ -139,6 +148,7 @@ class Reply:
     replace: bool = False
     notice: str | None = None
     alert: bool = False
+    attachment: Attachment | None = None
 
 
 def text_reply(*lines: Line | str | Span, buttons: Buttons = ()) -> Reply:

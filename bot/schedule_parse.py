@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from bot.languages import fold
 from bot.schedule_errors import ScheduleInputError, echo
 from bot.schedule_zones import find_zone, parse_zone
 
@@ -19,29 +20,24 @@ MAX_TIME_CHARS = 24
 MAX_DAYS_CHARS = 120
 MAX_REMIND_CHARS = 200
 
-TIME_HELP = "Use HH:MM, like 07:30 or 19:00 (7pm works too)."
-DAYS_HELP = (
-    "Use daily, weekdays, weekends, day names like mon,wed,fri or Tue Thu, "
-    "or a range like mon-fri."
-)
-REMIND_USAGE = "Use /remind TIME [DAYS] [ZONE], like /remind 19:30 mon,wed,fri America/Chicago."
-MISSING_ZONE = (
-    "Which time zone is that in? Add it at the end, like /remind 19:30 mon,wed,fri "
-    "America/Chicago, or set yours once with /timezone Area/City."
-)
 
 _CLOCK = re.compile(r"(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|a|p)?", re.ASCII)
 _MILITARY = re.compile(r"(\d{2})(\d{2})", re.ASCII)
 _NAMED_TIMES = {"noon": (12, 0), "midday": (12, 0), "midnight": (0, 0)}
 _MERIDIEM_WORDS = frozenset({"am", "pm", "a.m.", "p.m.", "a.m", "p.m"})
 _COMMAND_PREFIX = re.compile(r"^/\w+(?:@\w+)?(?:\s+|$)", re.ASCII)
+# Spanish day words, accents folded ("sábado" is read as "sabado").
+SPANISH_DAY_NAMES = ("lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo")
 _DAY_PHRASES = (
     (re.compile(r"\b(?:every|each|all)\s+days?\b"), "daily"),
-    (re.compile(r"\s+(?:to|through|thru|till|until)\s+"), "-"),
+    (re.compile(r"\b(?:todos\s+los|cada)\s+dias?\b|\bdiario\b"), "daily"),
+    (re.compile(r"\bentre\s+semana\b|\bdias\s+de\s+semana\b"), "weekdays"),
+    (re.compile(r"\bfines?\s+de\s+semana\b"), "weekends"),
+    (re.compile(r"\s+(?:to|through|thru|till|until|a|al|hasta)\s+"), "-"),
     (re.compile(r"\s*[-–—]\s*"), "-"),  # hyphen, en dash, em dash
 )
 _DAY_SEPARATORS = re.compile(r"[\s,;/&+]+")
-_DAY_FILLERS = frozenset({"every", "each", "on", "and"})
+_DAY_FILLERS = frozenset({"every", "each", "on", "and", "los", "el", "y", "de", "cada"})
 _DAY_SETS = {
     "daily": EVERY_DAY,
     "everyday": EVERY_DAY,
@@ -68,7 +64,7 @@ def parse_time(text: str) -> tuple[int, int]:
     """Parse 19:30, 7:05, 0730, 19.30, 7pm or 7:30 pm into (hour, minute) on a 24-hour clock."""
     cleaned = _clean(text)
     if len(cleaned) > MAX_TIME_CHARS:
-        raise ScheduleInputError(f"That is too long to be a time. {TIME_HELP}")
+        raise ScheduleInputError("schedule.time_too_long", "schedule.time_help")
     key = cleaned.casefold().replace(".m.", "m").replace(".m", "m")
     if key in _NAMED_TIMES:
         return _NAMED_TIMES[key]
@@ -76,17 +72,17 @@ def parse_time(text: str) -> tuple[int, int]:
         return _checked(int(military[1]), int(military[2]), text)
     clock = _CLOCK.fullmatch(key)
     if clock is None:
-        raise ScheduleInputError(_not_a_time(text))
+        raise ScheduleInputError("schedule.not_a_time", "schedule.time_help", text=echo(text))
     hour, minutes, meridiem = int(clock[1]), clock[2], clock[3]
     minute = int(minutes) if minutes is not None else 0
     if meridiem is None:
         if minutes is None:
             raise ScheduleInputError(
-                f"{echo(text)} needs minutes or am/pm, like {hour:02d}:00 or {hour}pm."
+                "schedule.needs_meridiem", text=echo(text), clock=f"{hour:02d}:00", hour=str(hour)
             )
         return _checked(hour, minute, text)
     if not 1 <= hour <= 12:
-        raise ScheduleInputError(_not_a_time(text))
+        raise ScheduleInputError("schedule.not_a_time", "schedule.time_help", text=echo(text))
     hour %= 12
     if meridiem.startswith("p"):
         hour += 12
@@ -94,10 +90,11 @@ def parse_time(text: str) -> tuple[int, int]:
 
 
 def parse_days(text: str) -> frozenset[int]:
-    """Parse daily, weekdays, weekends, day names (mon,wed,fri / Tue Thu) or ranges (mon-fri)."""
-    cleaned = _clean(text).casefold()
+    """Parse daily, weekdays, weekends, day names (mon,wed,fri / Tue Thu) or ranges (mon-fri),
+    in English or Spanish (lun,mié,vie / de lunes a viernes / entre semana)."""
+    cleaned = fold(_clean(text))
     if len(cleaned) > MAX_DAYS_CHARS:
-        raise ScheduleInputError(f"That is too long to be a list of days. {DAYS_HELP}")
+        raise ScheduleInputError("schedule.days_too_long", "schedule.days_help")
     for pattern, replacement in _DAY_PHRASES:
         cleaned = pattern.sub(replacement, cleaned)
     days: set[int] = set()
@@ -105,7 +102,7 @@ def parse_days(text: str) -> frozenset[int]:
         if token and token not in _DAY_FILLERS:
             days |= _parse_day_token(token)
     if not days:
-        raise ScheduleInputError(f"Which days? {DAYS_HELP}")
+        raise ScheduleInputError("schedule.which_days", "schedule.days_help")
     return frozenset(days)
 
 
@@ -113,10 +110,10 @@ def parse_remind_args(text: str, default_tz: str | None) -> ReminderSpec:
     """Parse "/remind TIME [DAYS] [ZONE]"; days default to every day, zone to ``default_tz``."""
     cleaned = _clean(text)
     if len(cleaned) > MAX_REMIND_CHARS:
-        raise ScheduleInputError(f"That is too long for a reminder. {REMIND_USAGE}")
+        raise ScheduleInputError("schedule.remind_too_long", "schedule.remind_usage")
     tokens = _COMMAND_PREFIX.sub("", cleaned, count=1).split()
     if not tokens:
-        raise ScheduleInputError(f"When should I remind you? {REMIND_USAGE}")
+        raise ScheduleInputError("schedule.remind_when", "schedule.remind_usage")
     time_words = 2 if len(tokens) > 1 and tokens[1].casefold() in _MERIDIEM_WORDS else 1
     hour, minute = parse_time(" ".join(tokens[:time_words]))
     rest = tokens[time_words:]
@@ -124,7 +121,7 @@ def parse_remind_args(text: str, default_tz: str | None) -> ReminderSpec:
     days = parse_days(" ".join(rest)) if rest else EVERY_DAY
     tz = zone or default_tz
     if tz is None:
-        raise ScheduleInputError(MISSING_ZONE)
+        raise ScheduleInputError("schedule.missing_zone")
     return ReminderSpec(hour=hour, minute=minute, days=days, tz=tz)
 
 
@@ -163,8 +160,7 @@ def _parse_day_token(token: str) -> frozenset[int]:
     number = _day_number(token)
     if number is None:
         raise ScheduleInputError(
-            f"{echo(token)} is not a day. {DAYS_HELP} "
-            "A time zone goes at the end as Area/City, like America/Chicago."
+            "schedule.not_a_day", "schedule.days_help", "schedule.zone_last", text=echo(token)
         )
     return frozenset({number})
 
@@ -179,17 +175,17 @@ def _day_number(word: str) -> int | None:
     for number, name in enumerate(DAY_NAMES):
         if name.startswith(singular):
             return number
+    spanish = word[:-1] if word.endswith(("dos", "gos")) else word  # sábados, domingos
+    for number, name in enumerate(SPANISH_DAY_NAMES):
+        if name.startswith(spanish):
+            return number
     return None
 
 
 def _checked(hour: int, minute: int, text: str) -> tuple[int, int]:
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
-        raise ScheduleInputError(_not_a_time(text))
+        raise ScheduleInputError("schedule.not_a_time", "schedule.time_help", text=echo(text))
     return hour, minute
-
-
-def _not_a_time(text: str) -> str:
-    return f"{echo(text)} is not a time. {TIME_HELP}"
 
 
 def _clean(text: str) -> str:

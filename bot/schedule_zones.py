@@ -86,24 +86,21 @@ def parse_zone(text: str) -> str:
         return found
     key = _zone_key(text)
     if not key:
-        raise ScheduleInputError(
-            "Which time zone? Use /timezone Area/City, like /timezone America/Chicago."
-        )
+        raise ScheduleInputError("schedule.which_zone", "schedule.zone_help")
     if len(key) > MAX_ZONE_CHARS:
-        raise ScheduleInputError(
-            "That is too long for a time zone. Use Area/City, like America/Chicago."
-        )
+        raise ScheduleInputError("schedule.zone_too_long")
     if _FIXED_OFFSET.fullmatch(key):
-        raise ScheduleInputError(
-            f"{echo(text)} is a fixed offset, which ignores daylight saving. "
-            "Use your city's zone instead, like /timezone Europe/Berlin."
-        )
+        raise ScheduleInputError("schedule.fixed_offset", text=echo(text))
     suggestions = suggest_zones(key)
-    hint = f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
-    raise ScheduleInputError(
-        f"I don't know the time zone {echo(text)}.{hint} "
-        "Use /timezone Area/City, like /timezone America/Chicago."
-    )
+    if suggestions:
+        raise ScheduleInputError(
+            "schedule.unknown_zone",
+            "schedule.zone_suggestions",
+            "schedule.zone_help",
+            text=echo(text),
+            zones=", ".join(suggestions),
+        )
+    raise ScheduleInputError("schedule.unknown_zone", "schedule.zone_help", text=echo(text))
 
 
 def find_zone(text: str) -> str | None:

@@ -50,7 +50,7 @@ from bot.screens import guide as guide_screens
 from bot.screens.reminders import nudge as nudge_screen
 from bot.settings import Settings
 from bot.use_cases import admin as admin_use_cases
-from bot.use_cases import conversation
+from bot.use_cases import announcing, conversation, privacy
 from bot.use_cases import guide as guide_use_cases
 from bot.use_cases import language as language_use_cases
 from bot.use_cases import reminders as reminder_use_cases
@@ -116,9 +116,13 @@ class ConsoleFrontEnd:
             platform=PLATFORM, chat_id=CHAT_ID, user_id=CHAT_ID, language=os.environ.get("LANG")
         )
         self._reminders = reminder_use_cases.ReminderUseCases(core.reminders, core.guide)
-        self._admin = admin_use_cases.AdminUseCases(core.settings, core.repository, core.reminders)
+        self._admin = admin_use_cases.AdminUseCases.of(core)
         self._language = language_use_cases.LanguageUseCases(core.reminders, core.guide)
         self._talk = conversation.Conversation(core.guide, core.questions, self._reminders)
+        self._privacy = privacy.PrivacyUseCases(core.reminders, core.announcements, core.guide)
+        self._announcing = announcing.AnnouncingUseCases(
+            core.settings, core.announcements, core.reminders, core.guide
+        )
         self._buttons: list[str] = []  # the last reply's buttons, as encoded actions
         self._awaiting_time = False  # a bare /remind asked for a time
         self._finished = asyncio.Event()
@@ -198,6 +202,10 @@ class ConsoleFrontEnd:
             self.show(await self._admin.command(actor, name, args))
         elif name in language_use_cases.COMMANDS:
             self.show(await self._language.command(actor, args))
+        elif name in privacy.COMMANDS:
+            self.show(await self._privacy.command(actor, name))
+        elif name in announcing.COMMANDS:
+            self.show(await self._announcing.command(actor, name, args))
         else:  # a registry entry no use case answers (a test keeps this from happening)
             self.show(guide_screens.unknown_command(f"/{name}"))
 
@@ -211,6 +219,10 @@ class ConsoleFrontEnd:
             self.show(await self._language.press(actor, action))
         elif isinstance(action, conversation.ACTIONS):
             self.show(await self._talk.press(actor, action))
+        elif isinstance(action, privacy.ACTIONS):
+            self.show(await self._privacy.press(actor, action))
+        elif isinstance(action, announcing.ACTIONS):
+            self.show((await self._announcing.press(actor, action)).reply)
         else:  # a topic, or stale data: the guide's use case answers both
             self.show(guide_use_cases.press(self._core.guide, actor, action))
 
@@ -224,6 +236,9 @@ class ConsoleFrontEnd:
             return
         self._write("")
         self._write(render(reply))
+        if reply.attachment is not None:
+            self._write(f"[{reply.attachment.filename}]")
+            self._write(reply.attachment.data.decode("utf-8", errors="replace"))
         self._buttons = []
         for row in reply.buttons:
             cells = []

@@ -106,6 +106,20 @@ class AsyncRepository:
         """Set one reminder's ``last_fired``; False if it is gone."""
         return await self._run(self._repository.record_fired, chat, reminder_id, occurrence_iso)
 
+    async def erase_chat(self, chat: ChatKey) -> int:
+        """Delete everything stored for the chat (one atomic write); return how many records."""
+        return await self._run(self._repository.erase_chat, chat)
+
+    async def all_profiles(self) -> list[ChatProfile]:
+        """Every stored profile (reads every shard: about a second at 100,000 chats)."""
+        return await self._run(self._repository.all_profiles)
+
+    async def beside(self, call: Callable[[Path], Result]) -> Result:
+        """Run ``call(data_dir)`` on the storage thread, in order with every other call, for
+        files the bot keeps beside its records (announcements): no snapshot sees them half
+        written."""
+        return await self._run(call, self._data_dir)
+
     async def move_chat(self, old: ChatKey, new: ChatKey) -> int:
         """Move a group's records to its new chat on the same platform (crash-safe, repeatable)."""
         return await self._run(self._repository.move_chat, old, new)

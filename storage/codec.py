@@ -31,10 +31,12 @@ PROFILE_FIELDS_V1 = (
     "snoozed_until",
 )
 PROFILE_FIELDS_V2 = (*PROFILE_FIELDS_V1, "snoozed_thread", "moved_to")
-# ``language``: the chat's chosen language (/language), or null for its members' own.
-PROFILE_FIELDS = (*PROFILE_FIELDS_V2, "language")
+# ``language``: the chat's chosen language (/language), or null for its members' own;
+# ``announcements``: whether the chat takes the operators' announcements (/announcements).
+PROFILE_FIELDS = (*PROFILE_FIELDS_V2, "language", "announcements")
 _OPTIONAL_STR = (str, NoneType)
 _OPTIONAL_INT = (int, NoneType)
+_OPTIONAL_BOOL = (bool, NoneType)
 _REMINDER_TYPES = frozenset(
     product(
         (str,), (int,), (int,), (list,), (str,), (bool,), _OPTIONAL_STR, (bool,), _OPTIONAL_INT
@@ -53,6 +55,7 @@ _PROFILE_TYPES = frozenset(
         _OPTIONAL_INT,
         _OPTIONAL_INT,
         _OPTIONAL_STR,
+        _OPTIONAL_BOOL,
     )
 )
 _ONLY_INT = frozenset({int})
@@ -140,6 +143,7 @@ def encode_profile(profile: ChatProfile) -> dict[str, Any]:
         "snoozed_thread": profile.snoozed_thread,
         "moved_to": profile.moved_to,
         "language": profile.language,
+        "announcements": profile.announcements,
     }
     decode_profile(
         profile.platform, profile.chat_id, document
@@ -159,9 +163,10 @@ def decode_profile(
         or not _ONLY_STR.issuperset(map(type, fields[3]))
     ):
         raise RecordError(_explain_profile(document))
-    is_group, tz, step, studied, paused_until, blocked, counter, snoozed, thread, moved, lang = (
-        fields
-    )
+    (is_group, tz, step, studied, paused_until, blocked, counter, snoozed, thread, moved) = fields[
+        :10
+    ]
+    lang, announcements = fields[10:]
     if pool is None:
         tz = None if tz is None else sys.intern(tz)
         days = tuple(map(sys.intern, studied))
@@ -182,6 +187,7 @@ def decode_profile(
         moved,
         platform,
         None if lang is None else sys.intern(lang),
+        announcements is not False,
     )
 
 
@@ -260,6 +266,8 @@ def _explain_profile(document: Any) -> str:
     for name in ("tz", "paused_until", "snoozed_until", "language"):
         if type(document.get(name)) not in _OPTIONAL_STR:
             return f"{name} must be a string or null, got {document[name]!r}"
+    if type(document.get("announcements")) not in _OPTIONAL_BOOL:
+        return f"announcements must be true, false or null, got {document['announcements']!r}"
     for name in ("snoozed_thread", "moved_to"):
         if type(document.get(name)) not in _OPTIONAL_INT:
             return f"{name} must be an integer or null, got {document[name]!r}"

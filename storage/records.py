@@ -78,6 +78,7 @@ class ChatProfile:
     moved_to: int | None = None  # the group became this chat (same platform); data lives there
     platform: str = TELEGRAM  # with chat_id, the chat's key (see ``key``)
     language: str | None = None  # chosen with /language ("es"); None: each member's own
+    announcements: bool = True  # takes the operators' announcements (/announcements off)
 
     @property
     def key(self) -> ChatKey:

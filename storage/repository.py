@@ -266,6 +266,22 @@ class Repository:
             chat, lambda old: old if old["active"] is active else {**old, "active": active}
         )
 
+    def erase_chat(self, chat: ChatKey) -> int:
+        """Delete everything stored for the chat, in one atomic write: its profile (zone,
+        progress, pause, snooze, choices) and its reminders with their delivery ledger.
+        Return how many records went (0 when nothing was stored)."""
+        removed = 0
+        with self._using(chat, writes=True) as shard, shard.storage.batch():
+            profiles = shard.profiles(chat.platform)
+            if profiles.contains(doc_id=chat.id):
+                profiles.remove(doc_ids=[chat.id])
+                removed += 1
+            items = self._items(shard, chat)
+            if items:
+                self._store_items(shard, chat, [])
+                removed += len(items)
+        return removed
+
     # A group upgraded to a supergroup
 
     def move_chat(self, old: ChatKey, new: ChatKey) -> int:
@@ -579,6 +595,7 @@ def _merge_profiles(moved: ChatProfile, existing: ChatProfile | None) -> ChatPro
             existing.snoozed_thread if existing.snoozed_until else moved.snoozed_thread
         ),
         language=existing.language or moved.language,
+        announcements=existing.announcements and moved.announcements,
     )
 
 

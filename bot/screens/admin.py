@@ -1,11 +1,13 @@
-"""What the operators' commands say, as neutral Replies: /stats."""
+"""What the operators' commands say, as neutral Replies: /stats and /backup."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.messages import Messages
-from bot.replies import Reply, b, line, text_reply
+from bot.replies import Reply, b, code, line, text_reply
+from storage.announcements import Progress
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +26,8 @@ class Usage:
     skipped_late: int
     skipped_paused: int
     dropped: int
+    last_backup: datetime | None = None  # aware UTC
+    announcement: Progress | None = None  # the latest, live while it goes out
 
 
 def operators_only(m: Messages) -> Reply:
@@ -52,4 +56,36 @@ def stats(m: Messages, usage: Usage) -> Reply:
             paused=usage.skipped_paused,
             dropped=usage.dropped,
         ),
+        m.text("admin.stats_no_backup")
+        if usage.last_backup is None
+        else m.text("admin.stats_backup", when=f"{usage.last_backup:%Y-%m-%d %H:%M} UTC"),
+        *_announcement(m, usage.announcement),
     )
+
+
+def _announcement(m: Messages, p: Progress | None) -> tuple[str, ...]:
+    if p is None:
+        return ()
+    return (
+        m.text(
+            "admin.stats_announcement",
+            sent=p.sent,
+            failed=p.failed + p.interrupted,
+            unreachable=p.unreachable,
+            total=p.total,
+            status=p.status,
+        ),
+    )
+
+
+def backup_written(m: Messages, name: str, size_bytes: int, seconds: float) -> Reply:
+    """After /backup: the snapshot's file name, size (kB) and how long it took (s)."""
+    kilobytes = f"{size_bytes / 1000:,.0f}"
+    return text_reply(
+        m.line("admin.backup_written", file=code(name), size=kilobytes, seconds=f"{seconds:.1f}")
+    )
+
+
+def backup_failed(m: Messages, reason: str) -> Reply:
+    """/backup could not write a snapshot (``reason`` for the operator, shortened)."""
+    return text_reply(m.text("admin.backup_failed", reason=reason[:300]))

@@ -111,7 +111,11 @@ def resume_offer(messages: Messages | None = None) -> Reply:
 
 
 # The parts of /help: the command registry's part, and the message key of its title.
-_PARTS = (("guide", "guide.help_guide"), ("reminders", "guide.help_reminders"))
+_PARTS = (
+    ("guide", "guide.help_guide"),
+    ("reminders", "guide.help_reminders"),
+    ("privacy", "guide.help_privacy"),
+)
 
 
 def help_page(guide: Guide, reminders: bool = True) -> Reply:
@@ -119,7 +123,7 @@ def help_page(guide: Guide, reminders: bool = True) -> Reply:
     found = registry.commands(guide)
     blocks: list[Block] = []
     for part, title in _PARTS:
-        if part == "reminders" and not reminders:
+        if part != "guide" and not reminders:
             continue
         lines: list[Line] = [line(b(guide.messages.text(title)))]
         lines += [c.help for c in found if c.part == part and c.help is not None]

@@ -502,6 +502,8 @@ def nudge(guide: Guide, n: Nudge) -> Reply:
     the nudge's language."""
     guide = guide.for_language(n.language)
     m = guide.messages
+    if n.announcement:
+        return text_reply(line(b(m.text("admin.announcement"))), n.text)
     if n.is_group:
         return text_reply(m.text("reminders.group_nudge", prompt=n.text), buttons=nudge_buttons(m))
     step = guide.step(n.step) or guide.steps[0]

@@ -134,7 +134,7 @@ class ReminderUseCases:
         try:
             spec = parse_remind_args(args, profile.tz)
         except ScheduleInputError as exc:
-            return text_reply(exc.message)
+            return text_reply(exc.in_words(self.m))
         return await self._save(actor, spec, replace=False)
 
     @_in_actors_language
@@ -145,7 +145,7 @@ class ReminderUseCases:
         try:
             hour, minute = parse_time(text)
         except ScheduleInputError as exc:
-            return screens.typed_time_error(self.m, exc.message)
+            return screens.typed_time_error(self.m, exc.in_words(self.m))
         return screens.pick_days(self.m, hour, minute)
 
     @_in_actors_language
@@ -163,7 +163,7 @@ class ReminderUseCases:
         try:
             tz = parse_zone(args)
         except ScheduleInputError as exc:
-            return text_reply(exc.message)
+            return text_reply(exc.in_words(self.m))
         await self.service.set_timezone(chat_key(actor), tz, is_group=actor.is_group)
         others = [
             item for item in await self.service.list(chat_key(actor)) if item.reminder.tz != tz

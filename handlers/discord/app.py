@@ -1,18 +1,27 @@
 """The Discord front end on an open core: ``DiscordFrontEnd(core, settings.discord)``.
 
 A plain :class:`discord.Client` (no privileged intent) with an ``app_commands.CommandTree``
-generated from the command registry (:mod:`bot.commands`). Each slash command, button press
-and plain question becomes an :class:`bot.actor.Actor` with ``platform="discord"`` and the
-channel's id as ``chat_id`` (the DM channel in a DM), and is answered by the same use cases as
-on every platform. Buttons carry their encoded action as ``custom_id``; one ``on_interaction``
-decodes every press, so buttons keep working after a restart. Guide answers are public;
-reminder, progress and operator answers are ephemeral in a guild.
+generated from the command registry (:mod:`handlers.discord.slash`). Each slash command,
+button press and plain question becomes an :class:`bot.actor.Actor`
+(:mod:`handlers.discord.actors`) and is answered by the same use cases as on every platform.
+Buttons carry their encoded action as ``custom_id``; one ``on_interaction`` decodes every
+press, so buttons keep working after a restart. Guide answers are public and answered at
+once; reminder, progress and operator answers are deferred first (they wait on storage) and
+are ephemeral in a server (:mod:`handlers.discord.respond`).
+
+Each update answered (a slash command, a button press, a message) is counted with its
+latency in ``core.metrics`` and logged once at DEBUG; every REST answer of the client is
+watched for 429s and retries (:func:`handlers.discord.delivery.rest_trace`).
+
+In a chat whose reminders were switched off (the user accepts no DMs, the bot lost access or
+was removed from the server), the next command of someone who may manage them is followed by
+an offer to turn them back on (the core's resume-after-block flow).
 
 Lifecycle (see :class:`bot.core.FrontEnd`): ``connected()`` logs in (a rejected token is a
-FrontEndError, exit status 2) and yields the nudge sender; ``serving()`` syncs the commands,
-connects the gateway and waits until it is ready; on exit it closes the gateway (no more
-updates) but keeps the REST session for the nudges still draining, and ``connected()``'s exit
-closes the client.
+FrontEndError, exit status 2) and yields the nudge sender; ``serving()`` syncs the commands if
+they changed, connects the gateway and waits until it is ready; on exit it closes the gateway
+(no more updates) but keeps the REST session for the nudges still draining, and
+``connected()``'s exit closes the client.
 """
 
 from __future__ import annotations
@@ -20,9 +29,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from typing import Any, Final
+from typing import Any
 
 import aiohttp
 import discord
@@ -31,69 +41,69 @@ import discord.http
 import yarl
 from discord import app_commands
 
-from bot import commands as registry
-from bot.actions import Action, Unknown, decode
+from bot.actions import Action, ChooseLanguage, Unknown, decode
 from bot.actor import Actor
 from bot.core import Core, FrontEndError
-from bot.delivery_errors import ChatUnreachable, TransientError
-from bot.reminders import Nudge, NudgeSender
+from bot.logs import event_fields
+from bot.reminders import NudgeSender as CoreNudgeSender
 from bot.replies import Reply
 from bot.screens import guide as guide_screens
-from bot.screens.reminders import nudge as nudge_screen
 from bot.settings import DiscordSettings
 from bot.use_cases import admin as admin_use_cases
+from bot.use_cases import announcing, conversation, privacy
 from bot.use_cases import guide as guide_use_cases
+from bot.use_cases import language as language_use_cases
 from bot.use_cases import reminders as reminder_use_cases
-from handlers.discord.render import render, view
+from bot.use_cases.reminders import chat_key
+from handlers.discord import slash
+from handlers.discord.actors import PLATFORM, interaction_actor, message_actor
+from handlers.discord.delivery import NudgeSender, rest_trace
+from handlers.discord.pending import AwaitedTimes
+from handlers.discord.render import NO_MENTIONS, render, view
+from handlers.discord.respond import (
+    answer_later,
+    answer_now,
+    follow_announcement,
+    send_followups,
+    sorry,
+)
+from handlers.discord.sync import sync_if_changed
+from handlers.discord.zones import zone_choices
+from storage.records import ChatKey
 
 log = logging.getLogger(__name__)
 
-PLATFORM: Final = "discord"
-READY_TIMEOUT = 30.0
-MAX_DESCRIPTION = 100  # a slash command's description
-UNREACHABLE_CODES = frozenset({50007, 50001, 10003})  # closed DMs, no access, no channel
-NO_MENTIONS = discord.AllowedMentions.none()
-SORRY = "Sorry, something went wrong. Try again."
+READY_TIMEOUT = 30.0  # seconds for the gateway to be ready at start-up
+# Only what the bot reads: servers and their channels and roles (permissions, GUILD_DELETE),
+# and messages in servers and DMs (their content only for DMs and mentions: no privileged
+# message-content intent). No typing, presence, voice or reaction events.
+INTENTS = discord.Intents(guilds=True, guild_messages=True, dm_messages=True)
+ZONE_LOOKUP_TIMEOUT = 1.0  # seconds an autocomplete waits for the stored zone (3 s in all)
+LANGUAGE_LOOKUP_TIMEOUT = 1.0  # seconds an immediate answer waits for the chat's language
 _MENTION = re.compile(r"<@!?[0-9]+>")
-
-
-def _actor(channel_id: int, user: discord.abc.User, *, in_guild: bool, may_manage: bool) -> Actor:
-    return Actor(
-        platform=PLATFORM,
-        chat_id=channel_id,
-        user_id=user.id,
-        is_group=in_guild,
-        may_manage=may_manage or not in_guild,
-        first_name=user.display_name,
-    )
-
-
-def interaction_actor(interaction: discord.Interaction[Any]) -> Actor:
-    """The actor of an interaction: in a guild, a manager is a member with Manage Server."""
-    in_guild = interaction.guild_id is not None
-    return _actor(
-        interaction.channel_id or interaction.user.id,
-        interaction.user,
-        in_guild=in_guild,
-        may_manage=in_guild and interaction.permissions.manage_guild,
-    )
 
 
 class _Client(discord.Client):
     """The discord.py client; its events go to the front end."""
 
     def __init__(self, front_end: DiscordFrontEnd) -> None:
-        super().__init__(intents=discord.Intents.default(), guild_ready_timeout=0.01)
+        super().__init__(
+            intents=INTENTS, guild_ready_timeout=0.01, http_trace=rest_trace(front_end.metrics)
+        )
         self.front_end = front_end
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
-        """A button press (slash commands go to the command tree)."""
+        """A button press (slash commands and autocomplete go to the command tree)."""
         if interaction.type == discord.InteractionType.component:
             await self.front_end.press(interaction)
 
     async def on_message(self, message: discord.Message) -> None:
-        """A DM, or a guild message mentioning the bot: a question."""
+        """A DM, or a guild message mentioning the bot: a question or an awaited time."""
         await self.front_end.message(message)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """The bot was removed from ``guild`` (GUILD_DELETE without ``unavailable``)."""
+        await self.front_end.guild_removed(guild)
 
 
 class DiscordFrontEnd:
@@ -105,17 +115,27 @@ class DiscordFrontEnd:
         self._core = core
         self._settings = settings
         self._reminders = reminder_use_cases.ReminderUseCases(core.reminders, core.guide)
-        self._admin = admin_use_cases.AdminUseCases(core.settings, core.repository, core.reminders)
+        self._admin = admin_use_cases.AdminUseCases.of(core)
+        self._language = language_use_cases.LanguageUseCases(core.reminders, core.guide)
+        self._talk = conversation.Conversation(core.guide, core.questions, self._reminders)
+        self._privacy = privacy.PrivacyUseCases(core.reminders, core.announcements, core.guide)
+        self._announcing = announcing.AnnouncingUseCases(
+            core.settings, core.announcements, core.reminders, core.guide
+        )
         self._serving = False
+        self._status_tasks: set[asyncio.Task[None]] = set()
+        self.metrics = core.metrics.front_end(PLATFORM)
+        self.awaited = AwaitedTimes()
         self.client = _Client(self)
         self.tree: app_commands.CommandTree[_Client] = app_commands.CommandTree(self.client)
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
-        _register(self.tree, self)
+        slash.register(self.tree, core.guide, self)
+        self.send_nudge: CoreNudgeSender = NudgeSender(self.client, core.guide)
 
     # ----- FrontEnd ----------------------------------------------------------------------
 
     @asynccontextmanager
-    async def connected(self) -> AsyncIterator[NudgeSender]:
+    async def connected(self) -> AsyncIterator[CoreNudgeSender]:
         """Log in (prove the token); yield the nudge sender; close the client on exit."""
         if self._settings.api_base_url:
             discord.http.Route.BASE = self._settings.api_base_url.rstrip("/")
@@ -136,8 +156,13 @@ class DiscordFrontEnd:
 
     @asynccontextmanager
     async def serving(self) -> AsyncIterator[None]:
-        """Sync the slash commands, connect the gateway, take updates until the block exits."""
-        await self.tree.sync()
+        """Sync the slash commands if they changed, connect the gateway, take updates until
+        the block exits."""
+        await self.tree.set_translator(slash.Translator(self._core.guide))
+        try:
+            await sync_if_changed(self.tree, self.client)
+        except discord.HTTPException as exc:
+            raise FrontEndError(f"Discord refused the slash commands: {exc}", 1) from exc
         self._serving = True
         task = asyncio.create_task(self.client.connect(), name="discord-gateway")
         ready = asyncio.create_task(self.client.wait_until_ready())
@@ -168,216 +193,229 @@ class DiscordFrontEnd:
         """Answer ``/name args`` through the use case the registry's command belongs to."""
         if not self._serving:
             return
+        started = time.perf_counter()
         core, actor = self._core, interaction_actor(interaction)
-        personal = True
-        if guide_use_cases.handles(core.guide, name):
-            reply = guide_use_cases.command(core.guide, core.questions, actor, name, args)
-            personal = False
-        elif name in reminder_use_cases.COMMANDS:
-            reply = await self._reminders.command(actor, name, args)
-        elif name in admin_use_cases.COMMANDS:
-            reply = await self._admin.command(actor, name, args)
+        try:
+            if guide_use_cases.handles(core.guide, name):
+                actor = await self._localized_now(actor)
+                if name == "start":
+                    await self._started(actor)
+                reply = guide_use_cases.command(core.guide, core.questions, actor, name, args)
+                await answer_now(interaction, reply, ephemeral=False)
+            else:
+
+                async def personal() -> Reply:
+                    return await self._personal_command(await core.localized(actor), name, args)
+
+                await answer_later(interaction, personal, ephemeral=actor.is_group)
+        finally:
+            self._handled("command", f"command /{name}", actor, started)
+        await self._offer_resume(interaction, actor)
+
+    async def _personal_command(self, actor: Actor, name: str, args: str) -> Reply:
+        """The reply of a reminder, progress or operators' command (these wait on storage)."""
+        if name in reminder_use_cases.COMMANDS:
+            if name == "remind" and actor.may_manage:
+                if args:
+                    self.awaited.forget(actor.chat_id, actor.user_id)
+                else:  # the prompt says "or type one": read the next message as the time
+                    self.awaited.expect(actor.chat_id, actor.user_id)
+            return await self._reminders.command(actor, name, args)
+        if name in admin_use_cases.COMMANDS:
+            return await self._admin.command(actor, name, args)
+        if name in language_use_cases.COMMANDS:
+            return await self._language.command(actor, args)
+        if name in privacy.COMMANDS:
+            return await self._privacy.command(actor, name)
+        if name in announcing.COMMANDS:
+            return await self._announcing.command(actor, name, args)
+        words = self._core.guide.for_language(actor.language).messages
+        return guide_screens.unknown_command(f"/{name}", words)
+
+    async def _offer_resume(self, interaction: discord.Interaction[Any], actor: Actor) -> None:
+        """After a command in a chat whose reminders were switched off, to those who may
+        manage them: an offer to turn them back on (in a server, with how many wait)."""
+        chat = chat_key(actor)
+        if not actor.may_manage:
+            return
+        if actor.is_group:
+            offer = await self._reminders.bot_added_back(chat, is_group=True)
+        elif await self._core.reminders.is_blocked(chat):
+            offer = guide_screens.resume_offer(
+                self._core.guide.for_language(actor.language).messages
+            )
         else:
-            reply = guide_screens.unknown_command(f"/{name}")
-        log.info("discord command /%s (%s)", name, "guild" if actor.is_group else "dm")
-        await self._answer(interaction, reply, ephemeral=personal and actor.is_group)
+            offer = None
+        if offer is not None:
+            await send_followups(interaction, offer, ephemeral=actor.is_group)
 
     async def press(self, interaction: discord.Interaction[Any]) -> None:
         """Carry out the action a pressed button's custom_id encodes."""
         if not self._serving:
             return
+        started = time.perf_counter()
         data: dict[str, Any] = dict(interaction.data or {})
-        custom_id = data.get("custom_id", "")
-        action: Action | Unknown = decode(str(custom_id))
+        action: Action | Unknown = decode(str(data.get("custom_id", "")))
         actor = interaction_actor(interaction)
+        localized = self._core.localized
         try:
             if isinstance(action, reminder_use_cases.ACTIONS):
-                reply = await self._reminders.press(actor, action)
-                personal = True
+
+                async def change() -> Reply:
+                    return await self._reminders.press(await localized(actor), action)
+
+                await answer_later(interaction, change, ephemeral=actor.is_group)
+            elif isinstance(action, ChooseLanguage):
+
+                async def choose() -> Reply:
+                    return await self._language.press(await localized(actor), action)
+
+                await answer_later(interaction, choose, ephemeral=actor.is_group)
+            elif isinstance(action, privacy.ACTIONS):
+
+                async def erase() -> Reply:
+                    return await self._privacy.press(await localized(actor), action)
+
+                await answer_later(interaction, erase, ephemeral=actor.is_group)
+            elif isinstance(action, announcing.ACTIONS):
+                sending: list[announcing.Sending] = []
+
+                async def send() -> Reply:
+                    sending.append(await self._announcing.press(await localized(actor), action))
+                    return sending[0].reply
+
+                await answer_later(interaction, send, ephemeral=actor.is_group)
+                if sending and sending[0].announcement_id is not None:
+                    self._follow(interaction, await localized(actor), sending[0].announcement_id)
+            elif isinstance(action, conversation.ACTIONS):
+                actor = await self._localized_now(actor)
+                reply = await self._talk.press(actor, action)
+                await answer_now(interaction, reply, ephemeral=actor.is_group)
             else:
+                actor = await self._localized_now(actor)
                 reply = guide_use_cases.press(self._core.guide, actor, action)
-                personal = False
-            log.info("discord button (%s)", "guild" if actor.is_group else "dm")
-            await self._answer(interaction, reply, ephemeral=personal and actor.is_group)
+                await answer_now(interaction, reply, ephemeral=False)
         except Exception:
             log.exception("a Discord button press failed")
-            await self._sorry(interaction)
+            await sorry(interaction, self._sorry(actor.language))
+        finally:
+            self._handled("button", "button", actor, started)
+
+    def _follow(
+        self, interaction: discord.Interaction[Any], actor: Actor, announcement_id: str
+    ) -> None:
+        """Keep an announcement's status message fresh (edited in place) until it is done."""
+        task = asyncio.create_task(
+            follow_announcement(interaction, self._announcing, actor, announcement_id),
+            name=f"announcement-status-{announcement_id}",
+        )
+        self._status_tasks.add(task)
+        task.add_done_callback(self._status_tasks.discard)
+
+    async def zone_choices(
+        self, interaction: discord.Interaction[Any], typed: str
+    ) -> list[app_commands.Choice[str]]:
+        """Time zones for an autocomplete: the chat's stored zone first, then matches."""
+        previous: str | None = None
+        with suppress(TimeoutError):
+            async with asyncio.timeout(ZONE_LOOKUP_TIMEOUT):
+                profile = await self._core.reminders.profile(
+                    chat_key(interaction_actor(interaction))
+                )
+                previous = profile.tz
+        return [app_commands.Choice(name=z, value=z) for z in zone_choices(typed, previous)]
 
     async def message(self, message: discord.Message) -> None:
-        """Answer a DM, or a guild message that mentions the bot, as a question."""
+        """Answer a DM, or a guild message that mentions the bot: a time /remind awaits, or a
+        question."""
         me = self.client.user
         if not self._serving or message.author.bot or me is None:
             return
-        in_guild = message.guild is not None
-        if in_guild and me not in message.mentions:
+        if message.guild is not None and me not in message.mentions:
             return
         text = _MENTION.sub("", message.content).strip()
         if not text:
             return
-        may_manage = isinstance(message.author, discord.Member) and (
-            message.author.guild_permissions.manage_guild
+        started = time.perf_counter()
+        actor, what = message_actor(message), "question"
+        try:
+            actor = await self._core.localized(actor)
+            if self.awaited.take(message.channel.id, message.author.id):
+                what = "typed time"
+                reply = await self._reminders.typed_time(actor, text)
+            else:
+                reply = await self._talk.said(actor, text)
+            for index, part in enumerate(render(reply)):
+                sent_view = view(part.buttons) if part.buttons else discord.utils.MISSING
+                if index == 0:
+                    await message.reply(
+                        embeds=part.embeds,
+                        view=sent_view,
+                        allowed_mentions=NO_MENTIONS,
+                        mention_author=False,
+                    )
+                else:
+                    await message.channel.send(
+                        embeds=part.embeds, view=sent_view, allowed_mentions=NO_MENTIONS
+                    )
+        finally:
+            self._handled("message", what, actor, started)
+
+    async def guild_removed(self, guild: discord.Guild) -> None:
+        """Switch off the reminders of every channel of a server the bot was removed from."""
+        service = self._core.reminders
+        switched = 0
+        for channel in [*guild.channels, *guild.threads]:
+            chat = ChatKey(PLATFORM, channel.id)
+            if await service.list(chat) and not await service.is_blocked(chat):
+                await self._reminders.bot_removed(chat)
+                switched += 1
+        log.info(
+            "discord: removed from server %d; reminders of %d channel(s) switched off",
+            guild.id,
+            switched,
         )
-        actor = _actor(
-            message.channel.id, message.author, in_guild=in_guild, may_manage=may_manage
-        )
-        reply = guide_use_cases.ask(self._core.guide, self._core.questions, actor, text)
-        log.info("discord question (%s)", "guild" if in_guild else "dm")
-        for index, part in enumerate(render(reply)):
-            sent_view = view(part.buttons) if part.buttons else None
-            if index == 0:
-                await message.reply(
-                    embeds=part.embeds,
-                    view=sent_view or discord.utils.MISSING,
-                    allowed_mentions=NO_MENTIONS,
-                    mention_author=False,
-                )
-            else:
-                await message.channel.send(
-                    embeds=part.embeds,
-                    view=sent_view or discord.utils.MISSING,
-                    allowed_mentions=NO_MENTIONS,
-                )
 
-    # ----- replies out ---------------------------------------------------------------------
-
-    async def _answer(
-        self, interaction: discord.Interaction[Any], reply: Reply, *, ephemeral: bool
-    ) -> None:
-        """Answer ``interaction`` once with ``reply``; further messages as followups."""
-        parts = render(reply)
-        is_press = interaction.type == discord.InteractionType.component
-        if not parts:
-            text = reply.notice or "OK"
-            await interaction.response.send_message(
-                text, ephemeral=True, allowed_mentions=NO_MENTIONS
-            )
-            return
-        for index, part in enumerate(parts):
-            kwargs: dict[str, Any] = {"embeds": part.embeds}
-            if part.buttons:
-                kwargs["view"] = view(part.buttons)
-            if index == 0 and is_press and reply.replace:
-                if "view" not in kwargs:
-                    kwargs["view"] = None
-                await interaction.response.edit_message(**kwargs)
-            elif index == 0:
-                await interaction.response.send_message(
-                    reply.notice if is_press and reply.notice else None,
-                    ephemeral=ephemeral,
-                    allowed_mentions=NO_MENTIONS,
-                    **kwargs,
-                )
-            else:
-                await interaction.followup.send(
-                    ephemeral=ephemeral, allowed_mentions=NO_MENTIONS, **kwargs
-                )
-
-    async def _sorry(self, interaction: discord.Interaction[Any]) -> None:
-        with suppress(discord.HTTPException):
-            if interaction.response.is_done():
-                await interaction.followup.send(SORRY, ephemeral=True)
-            else:
-                await interaction.response.send_message(SORRY, ephemeral=True)
+    # ----- errors ----------------------------------------------------------------------------
 
     async def _on_tree_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
         log.error("a Discord slash command failed", exc_info=error.__cause__ or error)
-        await self._sorry(interaction)
+        await sorry(interaction, self._sorry(str(interaction.locale)))
 
-    async def send_nudge(self, nudge: Nudge) -> None:
-        """Send ``nudge`` to its channel (a DM channel or a guild channel).
+    async def _started(self, actor: Actor) -> None:
+        """Record a /start (the chat's profile), unless storage would keep the interaction
+        waiting: then the next /start records it."""
+        with suppress(TimeoutError):
+            async with asyncio.timeout(LANGUAGE_LOOKUP_TIMEOUT):
+                await self._core.started(actor)
 
-        403 / 50007 or 50001 and 404 / 10003 are ChatUnreachable; 5xx and network failures are
-        TransientError (discord.py waits out 429s itself).
-        """
-        channel = self.client.get_partial_messageable(nudge.chat_id)
-        try:
-            for part in render(nudge_screen(self._core.guide, nudge)):
-                await channel.send(
-                    embeds=part.embeds,
-                    view=view(part.buttons) if part.buttons else discord.utils.MISSING,
-                    allowed_mentions=NO_MENTIONS,
-                )
-        except discord.HTTPException as exc:
-            if exc.code in UNREACHABLE_CODES:
-                raise ChatUnreachable(f"Discord {exc.status} / {exc.code}") from exc
-            if exc.status >= 500:
-                raise TransientError(f"Discord {exc.status}") from exc
-            raise
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            raise TransientError(type(exc).__name__) from exc
+    async def _localized_now(self, actor: Actor) -> Actor:
+        """``actor`` in its chat's language, unless finding it out would keep an interaction
+        waiting past LANGUAGE_LOOKUP_TIMEOUT (storage busy): then in its Discord locale."""
+        with suppress(TimeoutError):
+            async with asyncio.timeout(LANGUAGE_LOOKUP_TIMEOUT):
+                return await self._core.localized(actor)
+        return actor
 
-
-# ----- slash commands from the registry ----------------------------------------------------
-
-
-def _register(tree: app_commands.CommandTree[_Client], front: DiscordFrontEnd) -> None:
-    """Add one slash command per registry command, with the options its arguments need."""
-    for entry in registry.commands(front._core.guide):
-        description = entry.description[:MAX_DESCRIPTION]
-        callback = _callback(entry.name, front)
-        tree.add_command(
-            app_commands.Command(name=entry.name, description=description, callback=callback)
+    def _handled(self, kind: str, what: str, actor: Actor, started: float) -> None:
+        """Count an update of ``kind`` ("command", "button", "message") answered since
+        ``started`` (``time.perf_counter()``); log it once at DEBUG as ``what`` (a command's
+        name, never message text) with its chat type and latency."""
+        seconds = time.perf_counter() - started
+        self.metrics.update_handled(kind, seconds)
+        where = "guild" if actor.is_group else "dm"
+        log.debug(
+            "discord %s (%s) in %.0f ms",
+            what,
+            where,
+            seconds * 1000,
+            extra=event_fields(
+                platform=PLATFORM, update_kind=kind, chat_type=where, latency_ms=seconds * 1000
+            ),
         )
 
-
-def _callback(name: str, front: DiscordFrontEnd) -> Any:
-    """The slash command callback of ``name``: its options joined into the argument text."""
-    if name == "steps":
-
-        @app_commands.describe(step="A step number (1-4)")
-        async def steps(interaction: discord.Interaction, step: str | None = None) -> None:
-            await front.command(interaction, name, step or "")
-
-        return steps
-    if name == "certs":
-
-        @app_commands.describe(code="A certification code, such as CPC")
-        async def certs(interaction: discord.Interaction, code: str | None = None) -> None:
-            await front.command(interaction, name, code or "")
-
-        return certs
-    if name == "ask":
-
-        @app_commands.describe(question="Your question, in your own words")
-        async def ask(interaction: discord.Interaction, question: str) -> None:
-            await front.command(interaction, name, question)
-
-        return ask
-    if name == "remind":
-
-        @app_commands.describe(
-            time="Local time, such as 19:30",
-            days="Days, such as mon,wed,fri or daily",
-            timezone="Time zone (Area/City)",
-        )
-        async def remind(
-            interaction: discord.Interaction,
-            time: str | None = None,
-            days: str | None = None,
-            timezone: str | None = None,
-        ) -> None:
-            args = " ".join(part for part in (time, days, timezone) if part)
-            await front.command(interaction, name, args)
-
-        return remind
-    if name == "pause":
-
-        @app_commands.describe(days="How many days (none: until /resume)")
-        async def pause(interaction: discord.Interaction, days: int | None = None) -> None:
-            await front.command(interaction, name, "" if days is None else str(days))
-
-        return pause
-    if name == "timezone":
-
-        @app_commands.describe(zone="Your time zone (Area/City)")
-        async def timezone(interaction: discord.Interaction, zone: str | None = None) -> None:
-            await front.command(interaction, name, zone or "")
-
-        return timezone
-
-    async def plain(interaction: discord.Interaction) -> None:
-        await front.command(interaction, name, "")
-
-    return plain
+    def _sorry(self, language: str | None) -> str:
+        """The apology for a failure, in ``language`` (a code or Discord locale)."""
+        return self._core.guide.for_language(language).messages.text("discord.sorry")

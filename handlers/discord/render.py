@@ -42,6 +42,7 @@ MAX_ROWS = 5
 MAX_PER_ROW = 5
 MAX_LABEL = 80
 COLOUR = discord.Colour(0x2E86C1)
+NO_MENTIONS = discord.AllowedMentions.none()  # replies never ping anyone
 
 
 @dataclass(slots=True)
@@ -95,11 +96,10 @@ def _block_lines(block: Block) -> list[str]:
             return []
 
 
-def _figure_field(figure: Figure) -> tuple[str, str]:
+def _figure_field(figure: Figure, as_of: str) -> tuple[str, str]:
     name = escape(figure.label)[:MAX_FIELD_NAME]
-    value = (
-        f"**{escape(figure.value)}**\nas of {escape(figure.as_of)} · {escape(figure.source.name)}"
-    )
+    date = f"{escape(as_of)} {escape(figure.as_of)}"
+    value = f"**{escape(figure.value)}**\n{date} · {escape(figure.source.name)}"
     return name, value[:MAX_FIELD_VALUE]
 
 
@@ -127,7 +127,10 @@ def render(reply: Reply) -> list[Rendered]:
     if blocks and isinstance(blocks[0], Heading):
         title = escape(blocks.pop(0).text)[:MAX_TITLE]  # type: ignore[union-attr]
     sources = [ref for block in blocks if isinstance(block, Sources) for ref in block.refs]
-    figures = [fig for block in blocks if isinstance(block, Figures) for fig in block.items]
+    figures = [
+        (fig, block.as_of) for block in blocks if isinstance(block, Figures) for fig in block.items
+    ]
+    source_label = next((b.label for b in blocks if isinstance(b, Sources)), "Source: ")
     paragraphs: list[list[str]] = [_block_lines(b) for b in blocks]
     lines: list[str] = []
     for block_lines in paragraphs:
@@ -155,8 +158,8 @@ def render(reply: Reply) -> list[Rendered]:
         current.append(piece)
     if current or not embeds:
         flush()
-    for figure in figures:
-        name, value = _figure_field(figure)
+    for figure, as_of in figures:
+        name, value = _figure_field(figure, as_of)
         last = embeds[-1]
         if (
             len(last.fields) >= MAX_FIELDS
@@ -166,7 +169,7 @@ def render(reply: Reply) -> list[Rendered]:
             last = embeds[-1]
         last.add_field(name=name, value=value, inline=False)
     if sources:
-        footer = ("Source: " + "; ".join(ref_text(ref) for ref in sources))[:MAX_FOOTER]
+        footer = (source_label + "; ".join(ref_text(ref) for ref in sources))[:MAX_FOOTER]
         if _size(embeds[-1]) + len(footer) > MAX_EMBED_TOTAL:
             embeds.append(discord.Embed(colour=COLOUR))
         embeds[-1].set_footer(text=footer)

@@ -7,11 +7,13 @@ from telegram.ext import Application
 from bot.guide import Guide
 from handlers.telegram import (
     admin,
+    announcing,
     errors,
     guide,
     inline,
     language,
     membership,
+    privacy,
     progress,
     questions,
     reminders,
@@ -25,6 +27,8 @@ def register_all(app: Application, content: Guide) -> None:
     reminders.register(app)
     progress.register(app)
     language.register(app)
+    privacy.register(app)
+    announcing.register(app)
     membership.register(app)
     admin.register(app)
     inline.register(app)

@@ -2,9 +2,10 @@
 
 ``TelegramFrontEnd`` is the core's :class:`bot.core.FrontEnd` for Telegram: ``connected()``
 initializes the Application (``getMe`` proves the token), sets the command menus and yields the
-nudge sender; ``serving()`` polls and handles updates until its block exits. PTB's
-``run_polling`` is not used: the entry point (``bot/__main__.py``) owns the loop and the
-signals.
+nudge sender; ``serving()`` takes updates until its block exits, by long polling or, with
+TELEGRAM_WEBHOOK_URL set, on the webhook server of ``handlers/telegram/webhook.py`` (which also
+answers ``GET /healthz``). PTB's ``run_polling`` and ``run_webhook`` are not used: the entry
+point (``bot/__main__.py``) owns the loop and the signals.
 """
 
 from __future__ import annotations
@@ -13,19 +14,20 @@ import logging
 import os
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from telegram import (
     LinkPreviewOptions,
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import BadRequest, InvalidToken, NetworkError
 from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.core import Core, FrontEndError
-from bot.logs import chat_type, update_kind
+from bot.health import health
+from bot.logs import chat_type, event_fields, update_kind
 from bot.reminders import NudgeSender
 from bot.settings import TelegramSettings
 from handlers.telegram import register_all
@@ -35,6 +37,7 @@ from handlers.telegram.delivery import nudge_sender
 from handlers.telegram.menus import set_menus
 from handlers.telegram.rate_limits import GroupWindowRateLimiter
 from handlers.telegram.update_processor import ChatOrderedUpdateProcessor
+from handlers.telegram.webhook import WebhookConfig, WebhookServer
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,7 @@ PTB_TIMEDELTA = "PTB_TIMEDELTA"
 # Each 429 is retried here only, after Telegram's retry_after: 1 attempt + this many.
 RATE_LIMIT_RETRIES = 3
 POLL_TIMEOUT_SECONDS = 10  # a long poll's wait for updates
+ALLOWED_UPDATES = Update.ALL_TYPES  # asked for by polling and by the webhook alike
 
 
 class CoachApplication(Application):
@@ -60,11 +64,16 @@ class CoachApplication(Application):
             if query is not None and isinstance(self.bot, CoachBot):
                 await self.bot.finish_query(query)
         finally:
+            kind, chat = update_kind(update), chat_type(update)
+            latency_ms = (time.perf_counter() - started) * 1000
             log.info(
                 "handled %s in %s chat in %.1f ms",
-                update_kind(update),
-                chat_type(update),
-                (time.perf_counter() - started) * 1000,
+                kind,
+                chat,
+                latency_ms,
+                extra=event_fields(
+                    platform=PLATFORM, update_kind=kind, chat_type=chat, latency_ms=latency_ms
+                ),
             )
 
 
@@ -87,13 +96,17 @@ def build_application(
     if settings is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not configured")
     os.environ[PTB_TIMEDELTA] = "true"  # before the first TelegramError is built
+    metrics = core.metrics.front_end(PLATFORM)
     limiter = None
     if rate_limiter:
         # One send every 1/29.5 s: PTB's default (30 per second) lets bursts of 30 through,
         # which Telegram's sliding window answers with 429 and a pause for every sender.
         # The limiter is the only place a 429 is retried (nudges and replies alike).
         limiter = GroupWindowRateLimiter(
-            overall_max_rate=1, overall_time_period=1 / 29.5, max_retries=RATE_LIMIT_RETRIES
+            overall_max_rate=1,
+            overall_time_period=1 / 29.5,
+            max_retries=RATE_LIMIT_RETRIES,
+            metrics=metrics,
         )
     bot = CoachBot(
         settings.token.get_secret_value(),
@@ -113,7 +126,7 @@ def build_application(
         .context_types(COACH_CONTEXT_TYPES)
     )
     if concurrent:
-        builder = builder.concurrent_updates(ChatOrderedUpdateProcessor())
+        builder = builder.concurrent_updates(ChatOrderedUpdateProcessor(metrics=metrics))
     app = builder.build()
     install_services(app, core)
     register_all(app, core.guide)
@@ -124,7 +137,8 @@ class TelegramFrontEnd:
     """The Telegram front end on an open core (see :class:`bot.core.FrontEnd`).
 
     ``poll_timeout`` is the long poll's wait in seconds; the other options go to
-    :func:`build_application`.
+    :func:`build_application`. Raise FrontEndError (exit status 2) when the webhook settings
+    cannot be served (see :meth:`WebhookConfig.from_settings`).
     """
 
     platform = PLATFORM
@@ -142,6 +156,13 @@ class TelegramFrontEnd:
     ) -> None:
         self._core = core
         self._poll_timeout = poll_timeout
+        settings = settings or core.settings.telegram
+        self._webhook: WebhookConfig | None = None
+        if settings is not None and settings.uses_webhook:
+            try:
+                self._webhook = WebhookConfig.from_settings(settings)
+            except ValueError as exc:
+                raise FrontEndError(str(exc), 2) from None
         self.app = build_application(
             core,
             settings,
@@ -181,16 +202,23 @@ class TelegramFrontEnd:
         finally:
             await app.shutdown()
 
+    def serving(self) -> AbstractAsyncContextManager[None]:
+        """Take updates until the block exits, by webhook if configured, else by polling;
+        then stop taking them and finish the updates already received."""
+        if self._webhook is not None:
+            return self._serving_webhook(self._webhook)
+        return self._polling()
+
     @asynccontextmanager
-    async def serving(self) -> AsyncIterator[None]:
+    async def _polling(self) -> AsyncIterator[None]:
         """Poll and handle updates until the block exits; then stop polling and finish the
-        updates already fetched."""
+        updates already fetched. Polling first deletes any webhook (pending updates kept)."""
         app = self.app
         assert app.updater is not None
         await app.updater.start_polling(
             poll_interval=0,
             timeout=self._poll_timeout,
-            allowed_updates=Update.ALL_TYPES,
+            allowed_updates=ALLOWED_UPDATES,
             drop_pending_updates=False,
         )
         try:
@@ -199,6 +227,40 @@ class TelegramFrontEnd:
         finally:
             if app.updater.running:
                 await app.updater.stop()
+            if app.running:
+                await app.stop()
+
+    @asynccontextmanager
+    async def _serving_webhook(self, config: WebhookConfig) -> AsyncIterator[None]:
+        """Listen, call setWebhook (pending updates kept), handle POSTed updates until the
+        block exits; then stop listening and finish the updates received. The webhook stays
+        set, so Telegram keeps updates for the next start.
+
+        Raise FrontEndError (1) when the socket cannot be bound or the Bot API cannot be
+        reached, (2) when Telegram refuses the webhook.
+        """
+        app = self.app
+        core = self._core
+        server = WebhookServer(config, app.bot, app.update_queue, lambda: health(core))
+        await app.start()
+        try:
+            try:
+                await server.start()
+            except OSError as exc:
+                raise FrontEndError(
+                    f"cannot listen on WEBHOOK_LISTEN:WEBHOOK_PORT ({config.listen}:"
+                    f"{config.port}): {exc.strerror or exc}",
+                    1,
+                ) from None
+            try:
+                await _set_webhook(app, config)
+                log.info(
+                    "taking updates by webhook on %s:%d%s", config.listen, config.port, config.path
+                )
+                yield
+            finally:
+                await server.stop()
+        finally:
             if app.running:
                 await app.stop()
 
@@ -228,6 +290,24 @@ async def running(
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
+
+
+async def _set_webhook(app: Application, config: WebhookConfig) -> None:
+    """Ask Telegram to POST updates to ``config.url`` with the secret header; FrontEndError
+    when it refuses (2) or cannot be reached (1)."""
+    try:
+        await app.bot.set_webhook(
+            url=config.url,
+            secret_token=config.secret,
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+        )
+    except BadRequest as exc:
+        raise FrontEndError(f"Telegram refused TELEGRAM_WEBHOOK_URL: {exc.message}", 2) from None
+    except NetworkError as exc:
+        raise FrontEndError(
+            f"cannot reach the Bot API to set the webhook ({exc.message}).", 1
+        ) from None
 
 
 async def _set_menus(app: Application, core: Core) -> None:

@@ -10,6 +10,7 @@ from typing import Any, cast
 from telegram import (
     CallbackQuery,
     InlineKeyboardMarkup,
+    InputFile,
     Message,
     MessageEntity,
     ReplyParameters,
@@ -161,7 +162,8 @@ async def reply(
     update: Update, context: ContextTypes.DEFAULT_TYPE, found: Reply
 ) -> Message | None:
     """Send a Reply to the update's chat; in groups, as a threaded reply to the
-    asker. A long one goes as several messages, the buttons under the last."""
+    asker. A long one goes as several messages, the buttons under the last; an attachment
+    follows as a document (sendDocument)."""
     chat = update.effective_chat
     if chat is None:
         return None
@@ -178,6 +180,11 @@ async def reply(
             part,
             reply_parameters=parameters,
             reply_markup=markup if last else None,
+        )
+    if found.attachment is not None:
+        document = InputFile(found.attachment.data, filename=found.attachment.filename)
+        sent = await context.bot.send_document(
+            chat.id, document, reply_parameters=parameters, disable_content_type_detection=True
         )
     return sent
 

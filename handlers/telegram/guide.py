@@ -34,6 +34,8 @@ async def guide_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     name = word.lstrip("/").split("@")[0].lower()
     found = services(context)
+    if name == "start":
+        await found.started(who)
     text = " ".join(context.args or [])
     await reply(update, context, use_case.command(found.guide, found.questions, who, name, text))
     payload = context.args[0] if context.args else ""

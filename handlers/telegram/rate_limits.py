@@ -1,4 +1,5 @@
-"""Per-group sending limits as Telegram counts them: at most N sends in any sliding window."""
+"""Per-group sending limits as Telegram counts them: at most N sends in any sliding window;
+429s and their retries counted."""
 
 from __future__ import annotations
 
@@ -6,10 +7,17 @@ import asyncio
 import contextlib
 import time
 from collections import deque
+from collections.abc import Callable, Coroutine
 from types import TracebackType
+from typing import Any
 
 from telegram.constants import FloodLimit
+from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter
+
+from bot.metrics import FrontEndMetrics
+
+Answer = bool | dict[str, Any] | list[dict[str, Any]]
 
 _KEEP_WINDOWS = 512
 
@@ -69,6 +77,9 @@ class GroupWindowRateLimiter(AIORateLimiter):
 
     PTB's leaky bucket lets a 21st message go 3 s after a burst of 20, which Telegram answers
     with a 429 of nearly a minute, and PTB then pauses every chat's sends for that long.
+
+    With ``metrics``, each 429 (``RetryAfter``) is counted, and each attempt after a
+    request's first (PTB retries a 429 after its ``retry_after``, ``max_retries`` times).
     """
 
     def __init__(
@@ -79,6 +90,7 @@ class GroupWindowRateLimiter(AIORateLimiter):
         group_max_rate: int = FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP,
         group_time_period: float = 60,
         max_retries: int = 0,
+        metrics: FrontEndMetrics | None = None,
     ) -> None:
         super().__init__(
             overall_max_rate=overall_max_rate,
@@ -90,6 +102,39 @@ class GroupWindowRateLimiter(AIORateLimiter):
         self._windows: dict[str | int | bool, SlidingWindow] = {}
         self._window_limit = group_max_rate
         self._window_period = group_time_period
+        self.metrics = metrics
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Answer]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Answer:
+        """PTB's rate limiting and 429 retries, each attempt counted (see the class)."""
+        metrics = self.metrics
+        if metrics is None:
+            return await super().process_request(
+                callback, args, kwargs, endpoint, data, rate_limit_args
+            )
+        attempts = 0
+
+        async def counted(*call_args: Any, **call_kwargs: Any) -> Answer:
+            nonlocal attempts
+            attempts += 1
+            if attempts > 1:
+                metrics.retried_once()
+            try:
+                return await callback(*call_args, **call_kwargs)
+            except RetryAfter:
+                metrics.rate_limited_once()
+                raise
+
+        return await super().process_request(
+            counted, args, kwargs, endpoint, data, rate_limit_args
+        )
 
     def _get_group_limiter(self, group_id: str | int | bool) -> SlidingWindow:  # type: ignore[override]
         if len(self._windows) > _KEEP_WINDOWS:

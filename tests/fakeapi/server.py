@@ -69,7 +69,8 @@ class FakeBotApiServer:
         self._port = int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
-        """Stop listening and drop open connections."""
+        """Stop webhook delivery, stop listening and drop open connections."""
+        await self.sim.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

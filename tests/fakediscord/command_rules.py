@@ -96,7 +96,27 @@ def _name_char(char: str) -> bool:
     return unicodedata.name(char, "").startswith(("DEVANAGARI", "THAI"))
 
 
+# Discord's locales (the keys of name_localizations and description_localizations).
+LOCALES = frozenset(
+    "id da de en-GB en-US es-ES es-419 fr hr it lt hu nl no pl pt-BR ro fi sv-SE vi tr cs el "
+    "bg ru uk hi th zh-CN ja zh-TW ko".split()
+)
+
+
+def _check_localized(item: dict[str, Any], where: str, errors: FieldErrors) -> None:
+    for field in ("name_localizations", "description_localizations"):
+        for locale, text in (item.get(field) or {}).items():
+            path = f"{where}.{field}.{locale}"
+            if locale not in LOCALES:
+                _add(errors, path, "LOCALE_INVALID", f"Invalid locale {locale!r}")
+            elif field == "name_localizations" and not valid_name(text or ""):
+                _add(errors, path, "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+            elif field == "description_localizations" and not 1 <= len(text or "") <= 100:
+                _add(errors, path, "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+
+
 def _check_named(item: dict[str, Any], where: str, errors: FieldErrors) -> None:
+    _check_localized(item, where, errors)
     if not valid_name(item.get("name") or ""):
         _add(
             errors, f"{where}.name", "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid"

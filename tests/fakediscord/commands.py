@@ -28,6 +28,8 @@ class CommandBook:
                 "type": kind,
                 "name": command["name"],
                 "description": command.get("description", ""),
+                "name_localizations": command.get("name_localizations"),
+                "description_localizations": command.get("description_localizations"),
                 "options": command.get("options") or [],
                 "default_member_permissions": command.get("default_member_permissions"),
                 "dm_permission": command.get("dm_permission", True),

@@ -52,9 +52,12 @@ class EventControls:
         """The bot's user."""
         return self.state.world.bot
 
-    def add_user(self, username: str, *, accepts_dms: bool = True) -> FakeUser:
-        """A user; with `accepts_dms=False` a DM to them fails with 403 / 50007."""
-        return self.state.world.add_user(username, accepts_dms=accepts_dms)
+    def add_user(
+        self, username: str, *, accepts_dms: bool = True, locale: str = "en-US"
+    ) -> FakeUser:
+        """A user; with `accepts_dms=False` a DM to them fails with 403 / 50007; `locale` is
+        their Discord client's language, which their interactions carry."""
+        return self.state.world.add_user(username, accepts_dms=accepts_dms, locale=locale)
 
     def add_guild(
         self, name: str, owner: FakeUser, channels: tuple[str, ...] = ("general",)
@@ -172,6 +175,15 @@ class EventControls:
             self.state.left_guilds.add(guild.id)
         await self.state.gateway.dispatch("GUILD_DELETE", data)
 
+    async def add_back(self, guild: FakeGuild) -> None:
+        """GUILD_CREATE: the bot was invited back to `guild` it had been removed from."""
+        self.state.left_guilds.discard(guild.id)
+        await self.state.gateway.dispatch("GUILD_CREATE", guild.payload(self.bot.id))
+
+    def fail_next(self, route: str | None = None, status: int = 503, *, times: int = 1) -> None:
+        """Answer the next `times` requests to `route` (None: any) with `status` (a 5xx)."""
+        self.state.faults.fail_next(route, status, times=times)
+
     async def request_reconnect(self) -> None:
         """Send op 7 RECONNECT; the client should RESUME and get events it missed."""
         await self.state.gateway.request_reconnect()
@@ -211,7 +223,7 @@ class EventControls:
         return self.messages_in(self.dm_channel(user).id)
 
     async def next_message(self, channel_id: int, timeout: float = DEFAULT_TIMEOUT) -> SentMessage:  # noqa: ASYNC109
-        """The next message the bot created in `channel_id`."""
+        """The next message the bot created in `channel_id` (not a "thinking…" placeholder)."""
         return await self.state.records.next_message(channel_id, timeout)
 
     async def next_edit(
@@ -221,6 +233,15 @@ class EventControls:
     ) -> SentMessage:
         """The next edit (of `message_id` if given)."""
         return await self.state.records.next_edit(message_id, timeout)
+
+    async def next_reply(
+        self,
+        interaction: PendingInteraction,
+        timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109
+    ) -> SentMessage:
+        """The next visible message answering `interaction` (its response's message, the
+        followup that ended "thinking…", another followup, or an edit of one of these)."""
+        return await self.state.records.next_reply(interaction.id, timeout)
 
     async def next_interaction_response(
         self,

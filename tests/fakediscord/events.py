@@ -33,7 +33,7 @@ def interaction_payload(
         "channel_id": str(channel.id),
         "token": pending.token,
         "version": 1,
-        "locale": "en-US",
+        "locale": pending.user.locale,
         "entitlements": [],
         "attachment_size_limit": 10_485_760,
         "authorizing_integration_owners": {"0": str(guild.id if guild else 0)},
@@ -48,8 +48,8 @@ def interaction_payload(
         assert isinstance(channel, FakeChannel)
         payload["channel"] = channel.payload(world.bot.id)
         payload["guild_id"] = str(guild.id)
-        payload["guild"] = {"id": str(guild.id), "locale": "en-US", "features": []}
-        payload["guild_locale"] = "en-US"
+        payload["guild"] = {"id": str(guild.id), "locale": guild.preferred_locale, "features": []}
+        payload["guild_locale"] = guild.preferred_locale
         payload["member"] = guild.member_payload(pending.user.id, with_permissions=True)
         payload["context"] = GUILD_CONTEXT
         payload["app_permissions"] = str(guild.permissions_of(world.bot.id, channel))

@@ -163,6 +163,8 @@ class Gateway:
         await self.dispatch("READY", self._ready(session))
         if intents & GUILDS:
             for guild in self.world.guilds.values():
+                if guild.id in self.world.left_guilds:
+                    continue
                 await self.dispatch("GUILD_CREATE", guild.payload(self.world.bot.id))
         return session
 
@@ -192,7 +194,9 @@ class Gateway:
             "v": 10,
             "user": {**self.world.bot.payload(), "verified": True, "mfa_enabled": False},
             "guilds": [
-                {"id": str(guild_id), "unavailable": True} for guild_id in self.world.guilds
+                {"id": str(guild_id), "unavailable": True}
+                for guild_id in self.world.guilds
+                if guild_id not in self.world.left_guilds
             ],
             "session_id": session.id,
             "resume_gateway_url": f"{self.url}/resume",

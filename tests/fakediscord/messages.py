@@ -4,12 +4,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.fakediscord import records
 from tests.fakediscord.records import SentMessage
 from tests.fakediscord.world import FakeUser, iso_now
 
 USER_MENTION = re.compile(r"<@!?(\d+)>")
 ROLE_MENTION = re.compile(r"<@&(\d+)>")
-LOADING = 1 << 7  # the "is thinking..." state of a deferred interaction response
+LOADING = records.LOADING  # the "is thinking..." state of a deferred interaction response
 EDITABLE = ("content", "embeds", "components", "allowed_mentions", "flags", "attachments")
 
 
@@ -45,6 +46,11 @@ class StoredMessage:
             flags=self.flags,
             allowed_mentions=self.fields.get("allowed_mentions"),
             interaction_id=self.interaction_id,
+            files={
+                a["filename"]: a.get("_content", b"")
+                for a in self.fields.get("attachments") or []
+                if "filename" in a
+            },
         )
 
     def payload(self) -> dict[str, Any]:
@@ -61,7 +67,10 @@ class StoredMessage:
             "mention_everyone": False,
             "mentions": [user.payload() for user in self.mentions],
             "mention_roles": [str(role) for role in self.mention_roles],
-            "attachments": list(self.fields.get("attachments") or []),
+            "attachments": [
+                {key: value for key, value in attachment.items() if key != "_content"}
+                for attachment in self.fields.get("attachments") or []
+            ],
             "embeds": [_received_embed(embed) for embed in self.fields.get("embeds") or []],
             "components": list(self.fields.get("components") or []),
             "pinned": False,

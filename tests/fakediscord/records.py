@@ -15,6 +15,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 DEFAULT_TIMEOUT = 5.0
 EPHEMERAL = 1 << 6
+LOADING = 1 << 7  # a deferred response's "thinking…" message
 
 
 class FakeDiscordTimeout(AssertionError):
@@ -46,11 +47,17 @@ class SentMessage:
     flags: int
     allowed_mentions: dict[str, Any] | None
     interaction_id: int | None = None  # set on interaction responses and followups
+    files: dict[str, bytes] = field(default_factory=dict)  # uploaded attachments by name
 
     @property
     def ephemeral(self) -> bool:
         """Whether only the user who invoked the interaction sees it."""
         return bool(self.flags & EPHEMERAL)
+
+    @property
+    def loading(self) -> bool:
+        """Whether it is a deferred response still "thinking…" (no content yet)."""
+        return bool(self.flags & LOADING)
 
     def custom_ids(self) -> list[str]:
         """The custom_id of every component, row by row."""
@@ -124,6 +131,7 @@ class Records:
         self.requests: list[RequestRecord] = []
         self.sent: list[SentMessage] = []
         self.edits: list[SentMessage] = []
+        self.replies: list[SentMessage] = []  # visible states of interaction messages
         self.responses: list[InteractionResponse] = []
         self.registrations: list[CommandRegistration] = []
         self.violations: list[Violation] = []
@@ -141,8 +149,9 @@ class Records:
         self.add(self.violations, Violation(where, detail))
 
     def messages_in(self, channel_id: int) -> list[SentMessage]:
-        """Messages the bot created in `channel_id`, oldest first."""
-        return [message for message in self.sent if message.channel_id == channel_id]
+        """Messages the bot created in `channel_id`, oldest first (a deferred response once,
+        with its content, not its "thinking…" placeholder)."""
+        return [m for m in self.sent if m.channel_id == channel_id and not m.loading]
 
     def requests_to(self, route: str) -> list[RequestRecord]:
         """Requests to one route template, e.g. "PUT /applications/{application_id}/commands"."""
@@ -162,8 +171,11 @@ class Records:
             ) from None
 
     async def next_message(self, channel_id: int, timeout: float = DEFAULT_TIMEOUT) -> SentMessage:  # noqa: ASYNC109
-        """The next message created in `channel_id` that no test has taken yet."""
-        return await self.next("sent", self.sent, lambda m: m.channel_id == channel_id, timeout)
+        """The next message created in `channel_id` that no test has taken yet (a deferred
+        response's "thinking…" placeholder is not one: its content comes as an edit)."""
+        return await self.next(
+            "sent", self.sent, lambda m: m.channel_id == channel_id and not m.loading, timeout
+        )
 
     async def next_edit(
         self,
@@ -172,6 +184,18 @@ class Records:
     ) -> SentMessage:
         """The next edit (of `message_id` if given)."""
         return await self.next("edits", self.edits, lambda m: message_id in (None, m.id), timeout)
+
+    async def next_reply(
+        self,
+        interaction_id: int,
+        timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109
+    ) -> SentMessage:
+        """The next visible message answering `interaction_id`: the message of its response,
+        a followup, or the edit that ended a deferred response's "thinking…" (or a later
+        edit of one of these)."""
+        return await self.next(
+            "replies", self.replies, lambda m: m.interaction_id == interaction_id, timeout
+        )
 
     async def next_interaction_response(
         self,

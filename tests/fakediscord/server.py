@@ -63,6 +63,7 @@ class FakeDiscord(EventControls):
             gateway=Gateway(world, records, token),
             limiter=RateLimiter(limits),
             commands=CommandBook(world.application_id, ids),
+            left_guilds=world.left_guilds,
         )
         self.interactions = InteractionBook(self.state)
         self._runner: web.AppRunner | None = None
@@ -168,6 +169,9 @@ class FakeDiscord(EventControls):
             headers.update(decision.headers)
             if decision.refusal is not None:
                 return self._answer(request, route, body, 429, decision.refusal, headers)
+            fault = self.state.faults.take(route)
+            if fault is not None:
+                return self._answer(request, route, body, fault.status, fault.body(), headers)
             call = Call(request.match_info, request.query, body, self.state, self.interactions)
             status, answer = await handler(call)
         except errors.DiscordError as error:
@@ -221,9 +225,18 @@ async def _read_body(request: web.Request) -> Any:
         form = await request.post()
         data = json.loads(str(form.get("payload_json") or "{}"))
         files = [value for value in form.values() if isinstance(value, web.FileField)]
+        contents = [item.file.read() for item in files]
+        # "_content" is the fake's own: the uploaded bytes, for tests to read.
         data["attachments"] = [
-            {"id": str(index), "filename": item.filename, "size": len(item.file.read())}
-            for index, item in enumerate(files)
+            {
+                "id": str(index),
+                "filename": item.filename,
+                "size": len(raw),
+                "url": f"https://cdn.discordapp.com/attachments/0/{index}/{item.filename}",
+                "proxy_url": f"https://media.discordapp.net/attachments/0/{index}/{item.filename}",
+                "_content": raw,
+            }
+            for index, (item, raw) in enumerate(zip(files, contents, strict=True))
         ]
         return data
     try:

@@ -5,9 +5,10 @@ from typing import Any
 
 from tests.fakediscord import errors
 from tests.fakediscord.commands import CommandBook
+from tests.fakediscord.faults import Faults
 from tests.fakediscord.gateway import Gateway
 from tests.fakediscord.message_rules import check_message, is_empty
-from tests.fakediscord.messages import EDITABLE, MessageStore, StoredMessage, pinged
+from tests.fakediscord.messages import EDITABLE, LOADING, MessageStore, StoredMessage, pinged
 from tests.fakediscord.ratelimit import RateLimiter
 from tests.fakediscord.records import EPHEMERAL, Records
 from tests.fakediscord.world import (
@@ -35,6 +36,7 @@ class FakeState:
     commands: CommandBook
     messages: MessageStore = field(default_factory=MessageStore)
     left_guilds: set[int] = field(default_factory=set)
+    faults: Faults = field(default_factory=Faults)
 
     def visible_channel(self, channel_id: int) -> tuple[FakeChannel | DMChannel, FakeGuild | None]:
         """The channel if the bot can see it: else 10003 (unknown) or 50001 (missing access)."""
@@ -90,10 +92,15 @@ class FakeState:
         self.messages.add(message)
         if message.author is self.world.bot:
             self.records.add(self.records.sent, message.snapshot())
+            self._answered(message)
         return message
 
     def edit_message(self, message: StoredMessage, changes: dict[str, Any]) -> StoredMessage:
-        """Validate and apply an edit of one of the bot's messages; record it."""
+        """Validate and apply an edit of one of the bot's messages; record it.
+
+        The edit that ends a deferred response's "thinking…" gives the message its first
+        content: it is recorded with the sent messages, not with the edits."""
+        was_loading = bool(message.flags & LOADING)
         if message.author is not self.world.bot:
             raise errors.cannot_edit_others_message()
         check_message(changes, partial=True)
@@ -102,8 +109,15 @@ class FakeState:
             raise errors.empty_message()
         self.messages.apply_edit(message, changes)
         self._resolve_mentions(message)
-        self.records.add(self.records.edits, message.snapshot())
+        kind = self.records.sent if was_loading else self.records.edits
+        self.records.add(kind, message.snapshot())
+        self._answered(message)
         return message
+
+    def _answered(self, message: StoredMessage) -> None:
+        """Record a visible state of an interaction's message (not "thinking…") as a reply."""
+        if message.interaction_id is not None and not message.flags & LOADING:
+            self.records.add(self.records.replies, message.snapshot())
 
     def _resolve_mentions(self, message: StoredMessage) -> None:
         content = message.fields.get("content") or ""

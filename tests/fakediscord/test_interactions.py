@@ -124,9 +124,10 @@ async def test_a_deferred_answer_shows_thinking_then_the_followup_replaces_it(
         await fake_discord.next_registration()
         interaction = await fake_discord.slash(ann, "think")
         response = await fake_discord.next_interaction_response(interaction)
-        thinking = await fake_discord.next_message(fake_discord.dm_channel(ann).id)
-        answer = await fake_discord.next_edit(thinking.id)
+        answer = await fake_discord.next_message(fake_discord.dm_channel(ann).id)
+    thinking = next(m for m in fake_discord.state.records.sent if m.loading)
     assert (response.type, response.ephemeral) == (DEFERRED, True)
-    assert thinking.flags == LOADING | EPHEMERAL
+    assert thinking.flags == LOADING | EPHEMERAL and thinking.id == answer.id
     assert (answer.content, answer.flags) == ("Done thinking.", EPHEMERAL)
+    assert fake_discord.state.records.edits == []  # its first content, not an edit
     assert len(fake_discord.messages_in(fake_discord.dm_channel(ann).id)) == 1

@@ -56,6 +56,7 @@ class FakeUser:
     global_name: str | None = None
     bot: bool = False
     accepts_dms: bool = True
+    locale: str = "en-US"  # the language of the user's Discord client (interactions carry it)
 
     def payload(self) -> dict[str, Any]:
         """The user object."""
@@ -149,6 +150,7 @@ class FakeGuild:
     roles: list[FakeRole] = field(default_factory=list)
     channels: list[FakeChannel] = field(default_factory=list)
     members: dict[int, FakeMember] = field(default_factory=dict)
+    preferred_locale: str = "en-US"
 
     def role(self, role_id: int) -> FakeRole:
         """The role with `role_id`."""
@@ -219,7 +221,7 @@ class FakeGuild:
             "mfa_level": 0,
             "nsfw_level": 0,
             "premium_tier": 0,
-            "preferred_locale": "en-US",
+            "preferred_locale": self.preferred_locale,
             "system_channel_id": None,
             "afk_channel_id": None,
             "afk_timeout": 300,
@@ -255,11 +257,16 @@ class World:
         self.developer = FakeUser(ids.next(), "developer", "Developer")  # owns the application
         self.users: dict[int, FakeUser] = {bot.id: bot, self.developer.id: self.developer}
         self.guilds: dict[int, FakeGuild] = {}
+        self.left_guilds: set[int] = set()  # guilds the bot was removed from
         self.dms: dict[int, DMChannel] = {}  # recipient id -> channel
 
-    def add_user(self, username: str, *, accepts_dms: bool = True) -> FakeUser:
+    def add_user(
+        self, username: str, *, accepts_dms: bool = True, locale: str = "en-US"
+    ) -> FakeUser:
         """A new user (not yet in any guild)."""
-        user = FakeUser(self.ids.next(), username, username.title(), accepts_dms=accepts_dms)
+        user = FakeUser(
+            self.ids.next(), username, username.title(), accepts_dms=accepts_dms, locale=locale
+        )
         self.users[user.id] = user
         return user
 

@@ -18,6 +18,7 @@ from bot.messages import (
     placeholders,
 )
 from bot.replies import Span, b, code
+from handlers.discord import slash
 
 ROOT = Path(__file__).resolve().parents[2]
 # The modules that use messages: the screens, the use cases and the guide (its topic titles).
@@ -28,10 +29,11 @@ USERS = sorted(
         *ROOT.glob("handlers/*/*.py"),
         ROOT / "bot/guide.py",
         ROOT / "bot/commands.py",
-        ROOT / "bot/schedule_errors.py",
+        ROOT / "bot/schedule_parse.py",
+        ROOT / "bot/schedule_zones.py",
     ]
 )
-SECTIONS = "guide|reminders|admin|commands|language|intents|schedule"
+SECTIONS = "guide|reminders|admin|commands|language|intents|schedule|discord|privacy|announce"
 # A message key written out in the code: "guide.stale_button", "reminders.day_" + a digit.
 KEY = re.compile(rf"""["']({SECTIONS})\.([a-z0-9_]+)["']""")
 COUNTED = re.compile(rf"""\.count\(\s*["']((?:{SECTIONS})\.[a-z0-9_]+)["']""")
@@ -51,6 +53,8 @@ def keys_in_code() -> set[str]:
                 if isinstance(entry, commands._Entry):
                     found.add(f"commands.{entry.name}")
                     found |= {f"commands.{entry.name}_help"} if entry.help else set()
+        if path.name == "slash.py":  # "discord.<command>_<option>"
+            found |= {f"discord.{c}_{o}" for c, options in slash.OPTIONS.items() for o in options}
         if 'f"schedule.month_{' in source:
             found |= {f"schedule.month_{month}" for month in range(1, 13)}
         if 'f"reminders.day_{day}"' in source:

@@ -292,3 +292,28 @@ def test_naive_datetimes_are_refused() -> None:
 def test_bad_day_sets_are_refused(days: frozenset[int]) -> None:
     with pytest.raises(ValueError, match="days"):
         schedule_text(default_messages(), 7, 0, days, "UTC")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("lun,mié,vie", frozenset({0, 2, 4})),
+        ("de lunes a viernes", WEEKDAYS),
+        ("entre semana", WEEKDAYS),
+        ("fines de semana", WEEKENDS),
+        ("todos los días", EVERY_DAY),
+        ("sábados y domingos", WEEKENDS),
+        ("MAR JUE", frozenset({1, 3})),
+    ],
+)
+def test_spanish_days(text: str, expected: frozenset[int]) -> None:
+    assert parse_days(text) == expected
+
+
+def test_a_schedule_error_is_said_in_the_chats_language() -> None:
+    with pytest.raises(ScheduleInputError) as caught:
+        parse_time("25:99")
+    spanish = caught.value.in_words(load_messages(language="es"))
+    assert caught.value.message.startswith("“25:99” is not a time.")
+    assert spanish.startswith("“25:99” no es una hora.")
+    assert spanish != caught.value.message

@@ -1,9 +1,10 @@
 """BotApiSimulator: answers Bot API calls like Telegram and lets tests inject updates.
 
 A test (or a benchmark) injects what users do with `send_text`, `press_button`,
-`inline_query` and `my_chat_member`; the bot fetches those updates with getUpdates and
-answers through `handle`; the test then awaits `next_message`, `next_edit`,
-`next_callback_answer` or `next_inline_answer`, or reads the records (`sent`, `edits`, `calls`).
+`inline_query` and `my_chat_member`; the bot fetches those updates with getUpdates (or, once
+it called setWebhook, they are POSTed to its URL: see `webhook`) and answers through `handle`;
+the test then awaits `next_message`, `next_edit`, `next_callback_answer` or
+`next_inline_answer`, or reads the records (`sent`, `edits`, `calls`).
 """
 
 import asyncio
@@ -33,9 +34,14 @@ from tests.fakeapi.simulator.models import (
     SimChat,
     SimUser,
 )
+from tests.fakeapi.simulator.webhook import Webhook, WebhookDelivery
+from tests.fakeapi.spec import UploadedFile
 
 Params = dict[str, Any]
-SENDING_METHODS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})
+SENDING_METHODS = frozenset(
+    {"sendMessage", "sendDocument", "editMessageText", "editMessageReplyMarkup"}
+)
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # Telegram's limit for a bot's upload
 CHAT_ACTIONS = frozenset(
     {
         "typing", "upload_photo", "record_video", "upload_video", "record_voice",
@@ -51,6 +57,10 @@ QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is in
 CONFLICT = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
+)
+WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
 )
 
 
@@ -71,9 +81,11 @@ class BotApiSimulator(SimulatorControls):
         self._short_descriptions: dict[str, str] = {}
         self._poll_generation = 0
         self.waiting_pollers = 0
+        self.webhook = WebhookDelivery(self.updates, self._changes)
         implementations: dict[str, Callable[[Params], Awaitable[Any]]] = {
             "getMe": self._get_me,
             "getUpdates": self._get_updates,
+            "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
             "getWebhookInfo": self._get_webhook_info,
             "setMyCommands": self._set_my_commands,
@@ -84,6 +96,7 @@ class BotApiSimulator(SimulatorControls):
             "setMyShortDescription": self._set_my_short_description,
             "getMyShortDescription": self._get_my_short_description,
             "sendMessage": self._send_message,
+            "sendDocument": self._send_document,
             "editMessageText": self._edit_message_text,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
             "deleteMessage": self._delete_message,
@@ -97,6 +110,10 @@ class BotApiSimulator(SimulatorControls):
             "logOut": self._always_true,
         }
         self._methods = {name.lower(): (name, impl) for name, impl in implementations.items()}
+
+    async def close(self) -> None:
+        """Stop webhook delivery and close its HTTP client (the server calls this on stop)."""
+        await self.webhook.close()
 
     def supports(self, method: str) -> bool:
         """Whether the simulator implements `method` (others answer 404 like unknown ones)."""
@@ -148,6 +165,8 @@ class BotApiSimulator(SimulatorControls):
     # ---- updates and webhook -------------------------------------------------------------
 
     async def _get_updates(self, params: Params) -> list[dict[str, Any]]:
+        if self.webhook.webhook is not None:
+            raise ApiError(409, WEBHOOK_CONFLICT)
         if params.get("offset") is not None:
             self.updates.confirm(require_int(params, "offset"))
         limit = min(max(int(params.get("limit") or 100), 1), 100)
@@ -162,7 +181,11 @@ class BotApiSimulator(SimulatorControls):
             self._changes.notify_all()
             try:
                 await self._changes.wait_for(
-                    lambda: self.updates.has_pending() or self._poll_generation != generation,
+                    lambda: (
+                        self.updates.has_pending()
+                        or self._poll_generation != generation
+                        or self.webhook.webhook is not None
+                    ),
                     timeout,
                 )
             except TimeoutError:
@@ -171,16 +194,29 @@ class BotApiSimulator(SimulatorControls):
                 self.waiting_pollers -= 1
             if self._poll_generation != generation:
                 raise ApiError(409, CONFLICT)
+            if self.webhook.webhook is not None:
+                raise ApiError(409, WEBHOOK_CONFLICT)
         return copy.deepcopy(self.updates.peek(limit))
+
+    async def _set_webhook(self, params: Params) -> bool:
+        if params.get("url") == "":  # Telegram: an empty URL removes the webhook
+            return await self._delete_webhook(params)
+        webhook = Webhook.from_params(params)
+        if params.get("drop_pending_updates"):
+            self.updates.drop_all()
+        if webhook.allowed_updates is not None:
+            self.updates.set_allowed(list(webhook.allowed_updates))
+        self.webhook.activate(webhook)
+        return True
 
     async def _delete_webhook(self, params: Params) -> bool:
         if params.get("drop_pending_updates"):
             self.updates.drop_all()
+        self.webhook.deactivate()
         return True
 
     async def _get_webhook_info(self, params: Params) -> dict[str, Any]:
-        pending = len(self.updates)
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": pending}
+        return self.webhook.info()
 
     async def _always_true(self, params: Params) -> bool:
         return True
@@ -273,6 +309,27 @@ class BotApiSimulator(SimulatorControls):
                 message_thread_id=thread_id,
             )
         )
+        return copy.deepcopy(message)
+
+    async def _send_document(self, params: Params) -> dict[str, Any]:
+        chat = self.world.writable_chat(params.get("chat_id"))
+        upload = params.get("document")
+        if isinstance(upload, str):
+            raise bad_request("wrong file identifier/HTTP URL specified")
+        if not isinstance(upload, UploadedFile) or not upload.content:
+            raise bad_request("file must be non-empty")
+        if len(upload.content) > MAX_UPLOAD_BYTES:
+            raise ApiError(413, "Request Entity Too Large")
+        reply_to = self._reply_target(chat, params.get("reply_parameters"))
+        document = {
+            "file_id": f"doc-{len(self.sent) + 1}",
+            "file_unique_id": f"u-doc-{len(self.sent) + 1}",
+            "file_name": upload.filename or "document",
+            "file_size": len(upload.content),
+        }
+        message = self.world.store_service_message(chat, self.bot, {"document": document})
+        if reply_to is not None:
+            message["reply_to_message"] = copy.deepcopy(reply_to)
         return copy.deepcopy(message)
 
     def _reply_target(self, chat: SimChat, reply: Any) -> dict[str, Any] | None:

@@ -51,6 +51,14 @@ class UpdateQueue:
         else:
             self._pending = [u for u in self._pending if u["update_id"] >= offset]
 
+    def remove(self, update_id: int) -> None:
+        """Drop one update, acknowledged by the bot's webhook."""
+        self._pending = [u for u in self._pending if u["update_id"] != update_id]
+
+    def pending(self) -> list[dict[str, Any]]:
+        """Every pending update in order (the list is a copy; the updates are not)."""
+        return list(self._pending)
+
     def drop_all(self) -> None:
         """Forget every pending update (deleteWebhook with drop_pending_updates)."""
         self._pending.clear()

@@ -1,0 +1,201 @@
+"""Operators' announcements: one text to every learner, durable, within each platform's limits.
+
+An announcement goes to every private chat the bot knows (a stored profile) that has not
+turned announcements off (/announcements off) and has not blocked the bot, on the platforms
+running now. Delivery goes through the same per-platform senders (and so the same rate
+limiters) as the nudges, a batch at a time; before each batch its chats are claimed on disk
+(:mod:`storage.announcements`), so a restart carries on where it stopped and never sends the
+same announcement to anyone twice. A chat that blocked the bot is counted and switched off,
+as for a nudge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, replace
+from datetime import datetime
+from functools import partial
+
+from bot.delivery_errors import ChatUnreachable
+from bot.reminders import Nudge, NudgeSender, ReminderService
+from storage import announcements as store
+from storage.announcements import Counts, Progress
+from storage.async_repository import AsyncRepository
+from storage.records import ChatKey
+
+log = logging.getLogger(__name__)
+
+BATCH = 25  # recipients claimed (one small write) per batch
+CONCURRENCY = 8  # sends in flight; each platform's limiter paces them
+
+
+class Announcements:
+    """Create, deliver and report announcements (see the module docstring)."""
+
+    def __init__(
+        self,
+        repository: AsyncRepository,
+        reminders: ReminderService,
+        clock: Callable[[], datetime],
+        *,
+        batch: int = BATCH,
+        concurrency: int = CONCURRENCY,
+        on_progress: Callable[[int, int, int], None] | None = None,
+    ) -> None:
+        """``on_progress(sent, left, failed)`` hears of each batch (the metrics' gauges)."""
+        self._repo = repository
+        self._reminders = reminders
+        self._clock = clock
+        self._batch = batch
+        self._concurrency = concurrency
+        self._on_progress = on_progress
+        self._senders: dict[str, NudgeSender] = {}
+        self._tasks: dict[str, asyncio.Task[Progress]] = {}
+        self._current: dict[str, Progress] = {}
+        self._drafts: dict[tuple[str, int], str] = {}
+
+    async def recipients(self, platforms: frozenset[str] | None = None) -> list[ChatKey]:
+        """The private chats an announcement would go to now (``platforms``: those running;
+        default: every platform with a sender)."""
+        running = platforms if platforms is not None else frozenset(self._senders)
+        profiles = await self._repo.all_profiles()
+        return sorted(
+            p.key
+            for p in profiles
+            if not p.is_group
+            and p.announcements
+            and not p.blocked
+            and p.moved_to is None
+            and p.platform in running
+        )
+
+    def draft(self, operator: tuple[str, int], text: str) -> None:
+        """Keep ``text`` as ``operator``'s (platform, user id) announcement to confirm."""
+        self._drafts[operator] = text
+
+    def take_draft(self, operator: tuple[str, int]) -> str | None:
+        """The operator's draft, removed (None: none, or the bot restarted since)."""
+        return self._drafts.pop(operator, None)
+
+    async def start(self, senders: Mapping[str, NudgeSender]) -> None:
+        """Deliver through ``senders`` (by platform); carry on with any announcement a
+        restart interrupted."""
+        self._senders = dict(senders)
+        for progress in await self._repo.beside(store.sending):
+            if progress.interrupted:
+                log.warning(
+                    "announcement %s: %d sends were cut short by a restart and are not repeated",
+                    progress.id,
+                    progress.interrupted,
+                )
+            self._launch(progress)
+
+    async def stop(self) -> None:
+        """Stop delivering (what was claimed and sent is on disk; the rest waits)."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    async def announce(self, text: str, recipients: list[ChatKey]) -> Progress:
+        """Store an announcement of ``text`` to ``recipients`` and start delivering it."""
+        progress = Progress(
+            id=f"{self._clock():%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}",
+            text=text,
+            created_at=self._clock().isoformat(),
+            total=len(recipients),
+        )
+        await self._repo.beside(partial(store.create, progress=progress, recipients=recipients))
+        self._launch(progress)
+        return progress
+
+    def progress(self, announcement_id: str) -> Progress | None:
+        """The delivery's progress as of now (in memory), or None when it is not running."""
+        return self._current.get(announcement_id)
+
+    async def latest(self) -> Progress | None:
+        """The most recent announcement (running: its live progress), or None."""
+        found = await self._repo.beside(store.latest)
+        if found is not None and found.id in self._current:
+            return self._current[found.id]
+        return found
+
+    async def finished(self, announcement_id: str) -> Progress | None:
+        """Wait until the announcement's delivery ends; its final progress (None: not
+        running here)."""
+        task = self._tasks.get(announcement_id)
+        return None if task is None else await asyncio.shield(task)
+
+    async def forget(self, chat: ChatKey) -> None:
+        """Take ``chat`` out of every announcement's recipients (it asked to be erased); a
+        running delivery's next claim reads the shortened list."""
+        await self._repo.beside(partial(store.forget, chat=chat))
+
+    def _launch(self, progress: Progress) -> None:
+        self._current[progress.id] = progress
+        task = asyncio.create_task(self._deliver(progress), name=f"announcement-{progress.id}")
+        self._tasks[progress.id] = task
+        task.add_done_callback(lambda _: self._tasks.pop(progress.id, None))
+
+    async def _deliver(self, progress: Progress) -> Progress:
+        gate = asyncio.Semaphore(self._concurrency)
+        counts = Counts(progress.sent, progress.failed, progress.unreachable)
+        claim = partial(store.claim, announcement_id=progress.id, count=self._batch)
+        while True:
+            progress, chats = await self._repo.beside(partial(claim, counts=counts))
+            if not chats:
+                break
+            outcomes = await asyncio.gather(*(self._send(gate, progress, c) for c in chats))
+            counts = Counts(
+                counts.sent + outcomes.count("sent"),
+                counts.failed + outcomes.count("failed"),
+                counts.unreachable + outcomes.count("unreachable"),
+            )
+            live = replace(progress, **asdict(counts))
+            self._current[progress.id] = live
+            if self._on_progress is not None:
+                failed = live.failed + live.unreachable
+                self._on_progress(live.sent, live.total - live.sent - failed, failed)
+        now = self._clock().isoformat()
+        done = await self._repo.beside(
+            partial(store.finish, announcement_id=progress.id, counts=counts, now_iso=now)
+        )
+        self._current.pop(progress.id, None)
+        log.info(
+            "announcement %s done: %d sent, %d failed, %d unreachable of %d",
+            done.id,
+            done.sent,
+            done.failed,
+            done.unreachable,
+            done.total,
+        )
+        return done
+
+    async def _send(self, gate: asyncio.Semaphore, progress: Progress, chat: ChatKey) -> str:
+        sender = self._senders.get(chat.platform)
+        if sender is None:
+            return "failed"
+        profile = await self._reminders.profile(chat)
+        nudge = Nudge(
+            chat.id,
+            False,
+            profile.step,
+            progress.text,
+            snoozed=False,
+            language=profile.language or "en",
+            announcement=True,
+        )
+        async with gate:
+            try:
+                await sender(nudge)
+            except ChatUnreachable:
+                await self._reminders.chat_unreachable(chat)
+                return "unreachable"
+            except Exception as exc:  # one chat's failure never stops the announcement
+                log.warning("announcement %s to %s failed: %s", progress.id, chat, exc)
+                return "failed"
+        return "sent"
