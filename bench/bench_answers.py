@@ -213,16 +213,22 @@ class Question:
 
 
 def load_questions(path: Path = QUESTIONS) -> list[Question]:
-    """Read the labelled question sets: the tuning set (its "tune" and "held" halves) and the
-    fresh held-out set (split "fresh", written later and never used for tuning)."""
+    """Read the labelled question sets: the first set (its "tune" and "held" halves, both
+    looked at by now) and the fresh set written later (see :func:`_fresh`)."""
     found = []
     for source in (path, FRESH):
         raw = tomllib.loads(source.read_text(encoding="utf-8"))["questions"]
         found += [
-            Question(q["text"], frozenset(q["expect"]), q.get("split", "fresh"), q["lang"])
-            for q in raw
+            Question(q["text"], frozenset(q["expect"]), q.get("split") or _fresh(n), q["lang"])
+            for n, q in enumerate(raw)
         ]
     return found
+
+
+def _fresh(position: int) -> str:
+    """The fresh set's halves: even positions may be looked at while tuning ("fresh-tune"),
+    odd ones are only measured ("fresh-held")."""
+    return "fresh-tune" if position % 2 == 0 else "fresh-held"
 
 
 def baseline_guide() -> tuple[Guide, str]:
@@ -264,7 +270,7 @@ def invented(answer: Any, known: set[str]) -> int:
 
 def measure(name: str, index: Answering, questions: list[Question], known: set[str]) -> None:
     """Print one row per half for ``index``."""
-    for split in ("tune", "held", "fresh"):
+    for split in ("tune", "held", "fresh-tune", "fresh-held"):
         chosen = [q for q in questions if q.split == split]
         answerable = [q for q in chosen if not q.unknown]
         unanswerable = [q for q in chosen if q.unknown]
@@ -280,7 +286,7 @@ def measure(name: str, index: Answering, questions: list[Question], known: set[s
             honest += a.best is None and not getattr(a, "covered", False)
             figures += invented(a, known)
         print(
-            f"{name:<22} {split:<5} right topic {_pct(right, len(answerable))} "
+            f"{name:<22} {split:<10} right topic {_pct(right, len(answerable))} "
             f"in suggestions {_pct(shown, len(answerable))} "
             f"honest unknown {_pct(honest, len(unanswerable))} invented figures {figures}"
         )

@@ -98,9 +98,11 @@ class ConfirmErase:
 
 @dataclass(frozen=True, slots=True)
 class ConfirmAnnouncement:
-    """An operator's answer to the preview of /broadcast: send it, or not."""
+    """An operator's answer to the preview of /broadcast: send it, or not; ``token`` names
+    the preview (a button under an older preview does nothing)."""
 
     confirmed: bool
+    token: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +138,7 @@ _MANAGE = re.compile(r"rm:(on|off|del):([0-9a-f]{8})", re.ASCII)
 _ZONE = re.compile(r"tz:(?:move:([A-Za-z0-9_+\-/]{1,56})|(keep))", re.ASCII)
 _PROGRESS = re.compile(r"pg:(done|[1-9])", re.ASCII)
 _NUDGE = re.compile(r"ng:(done|snooze|skip)", re.ASCII)
+_ANNOUNCE = re.compile(r"bc:(send|cancel):([0-9a-f]{8})", re.ASCII)
 _LANGUAGE = re.compile(r"lang:([a-z]{2}|auto)", re.ASCII)
 
 
@@ -180,8 +183,8 @@ def _encode(action: Action) -> str:
             return "dismiss"
         case ConfirmErase(confirmed):
             return "erase:yes" if confirmed else "erase:no"
-        case ConfirmAnnouncement(confirmed):
-            return "bc:send" if confirmed else "bc:cancel"
+        case ConfirmAnnouncement(confirmed, token):
+            return f"bc:{'send' if confirmed else 'cancel'}:{token}"
 
 
 def decode(data: str) -> Action | Unknown:
@@ -211,8 +214,8 @@ def _decode(data: str) -> Action | None:
         return Dismiss()
     if data in ("erase:yes", "erase:no"):
         return ConfirmErase(data == "erase:yes")
-    if data in ("bc:send", "bc:cancel"):
-        return ConfirmAnnouncement(data == "bc:send")
+    if match := _ANNOUNCE.fullmatch(data):
+        return ConfirmAnnouncement(match[1] == "send", match[2])
     if match := _LANGUAGE.fullmatch(data):
         return ChooseLanguage(None if match[1] == "auto" else match[1])
     return None

@@ -12,6 +12,7 @@ as for a nudge.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import Callable, Mapping
@@ -55,7 +56,8 @@ class Announcements:
         self._senders: dict[str, NudgeSender] = {}
         self._tasks: dict[str, asyncio.Task[Progress]] = {}
         self._current: dict[str, Progress] = {}
-        self._drafts: dict[tuple[str, int], str] = {}
+        self._drafts: dict[tuple[str, int], tuple[str, str]] = {}  # operator: (token, text)
+        self._stopping = False
 
     async def recipients(self, platforms: frozenset[str] | None = None) -> list[ChatKey]:
         """The private chats an announcement would go to now (``platforms``: those running;
@@ -72,13 +74,21 @@ class Announcements:
             and p.platform in running
         )
 
-    def draft(self, operator: tuple[str, int], text: str) -> None:
-        """Keep ``text`` as ``operator``'s (platform, user id) announcement to confirm."""
-        self._drafts[operator] = text
+    def draft(self, operator: tuple[str, int], text: str) -> str:
+        """Keep ``text`` as ``operator``'s (platform, user id) announcement to confirm; return
+        the token its preview's buttons carry (a newer draft replaces it)."""
+        token = secrets.token_hex(4)
+        self._drafts[operator] = (token, text)
+        return token
 
-    def take_draft(self, operator: tuple[str, int]) -> str | None:
-        """The operator's draft, removed (None: none, or the bot restarted since)."""
-        return self._drafts.pop(operator, None)
+    def take_draft(self, operator: tuple[str, int], token: str) -> str | None:
+        """The operator's draft if ``token`` is its preview's, removed (None: another
+        preview's button, none at all, or the bot restarted since)."""
+        found = self._drafts.get(operator)
+        if found is None or found[0] != token:
+            return None
+        del self._drafts[operator]
+        return found[1]
 
     async def start(self, senders: Mapping[str, NudgeSender]) -> None:
         """Deliver through ``senders`` (by platform); carry on with any announcement a
@@ -93,13 +103,18 @@ class Announcements:
                 )
             self._launch(progress)
 
-    async def stop(self) -> None:
-        """Stop delivering (what was claimed and sent is on disk; the rest waits)."""
+    async def stop(self, drain_timeout: float = 5.0) -> None:
+        """Stop delivering: no new batch is claimed, the claimed one finishes (for up to
+        ``drain_timeout`` seconds), and the rest waits on disk for the next start."""
+        self._stopping = True
         tasks = list(self._tasks.values())
+        if tasks:
+            await asyncio.wait(tasks, timeout=drain_timeout)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks.clear()
+        self._stopping = False
 
     async def announce(self, text: str, recipients: list[ChatKey]) -> Progress:
         """Store an announcement of ``text`` to ``recipients`` and start delivering it."""
@@ -125,10 +140,13 @@ class Announcements:
         return found
 
     async def finished(self, announcement_id: str) -> Progress | None:
-        """Wait until the announcement's delivery ends; its final progress (None: not
-        running here)."""
+        """Wait until the announcement's delivery ends here; its progress then (the stored
+        one when it is not running: done, or waiting for the next start; None: unknown)."""
         task = self._tasks.get(announcement_id)
-        return None if task is None else await asyncio.shield(task)
+        if task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                return await asyncio.shield(task)
+        return await self._repo.beside(partial(store.progress_of, announcement_id=announcement_id))
 
     async def forget(self, chat: ChatKey) -> None:
         """Take ``chat`` out of every announcement's recipients (it asked to be erased); a
@@ -139,15 +157,25 @@ class Announcements:
         self._current[progress.id] = progress
         task = asyncio.create_task(self._deliver(progress), name=f"announcement-{progress.id}")
         self._tasks[progress.id] = task
-        task.add_done_callback(lambda _: self._tasks.pop(progress.id, None))
+        task.add_done_callback(partial(self._ended, progress.id))
+
+    def _ended(self, announcement_id: str, task: asyncio.Task[Progress]) -> None:
+        self._tasks.pop(announcement_id, None)
+        if not task.cancelled() and task.exception() is not None:
+            self._current.pop(announcement_id, None)
+            log.error(
+                "announcement %s stopped; it carries on at the next start",
+                announcement_id,
+                exc_info=task.exception(),
+            )
 
     async def _deliver(self, progress: Progress) -> Progress:
         gate = asyncio.Semaphore(self._concurrency)
         counts = Counts(progress.sent, progress.failed, progress.unreachable)
         claim = partial(store.claim, announcement_id=progress.id, count=self._batch)
-        while True:
+        while not self._stopping:
             progress, chats = await self._repo.beside(partial(claim, counts=counts))
-            if not chats:
+            if not chats and progress.left == 0:
                 break
             outcomes = await asyncio.gather(*(self._send(gate, progress, c) for c in chats))
             counts = Counts(
@@ -160,6 +188,9 @@ class Announcements:
             if self._on_progress is not None:
                 failed = live.failed + live.unreachable
                 self._on_progress(live.sent, live.total - live.sent - failed, failed)
+        if self._stopping:
+            await self._repo.beside(partial(claim, counts=counts, count=0))
+            return replace(progress, **asdict(counts))
         now = self._clock().isoformat()
         done = await self._repo.beside(
             partial(store.finish, announcement_id=progress.id, counts=counts, now_iso=now)
@@ -179,18 +210,18 @@ class Announcements:
         sender = self._senders.get(chat.platform)
         if sender is None:
             return "failed"
-        profile = await self._reminders.profile(chat)
-        nudge = Nudge(
-            chat.id,
-            False,
-            profile.step,
-            progress.text,
-            snoozed=False,
-            language=profile.language or "en",
-            announcement=True,
-        )
         async with gate:
             try:
+                profile = await self._reminders.profile(chat)
+                nudge = Nudge(
+                    chat.id,
+                    False,
+                    profile.step,
+                    progress.text,
+                    snoozed=False,
+                    language=profile.language or "en",
+                    announcement=True,
+                )
                 await sender(nudge)
             except ChatUnreachable:
                 await self._reminders.chat_unreachable(chat)

@@ -221,7 +221,9 @@ class LanguageIndex:
         confidence = _squash(top.score / self._limits.answer) * min(1.0, 0.5 + coverage)
         if gap or (coverage < self._limits.coverage and not entity):
             nearest = tuple(m.topic for m in ranked[:MAX_SUGGESTIONS])
-            return Answer(None, round(confidence, 3), nearest, covered=False, language=code)
+            # Short of words only because typos were guessed: "did you mean", not "not covered".
+            typos = not gap and self._coverage(terms) >= self._limits.coverage
+            return Answer(None, round(confidence, 3), nearest, covered=typos, language=code)
         others = tuple(
             m.topic
             for m in ranked[1 : MAX_SUGGESTIONS + 1]

@@ -188,6 +188,7 @@ CATALOGUE: Mapping[str, frozenset[str]] = MappingProxyType(
                 "pick_time_title": "",
                 "pick_time_ask": "example",
                 "pick_time_one_line": "example",
+                "one_line_example": "",
                 "every_day": "",
                 "weekdays": "",
                 "weekends": "",
@@ -343,7 +344,8 @@ CATALOGUE: Mapping[str, frozenset[str]] = MappingProxyType(
         **_keys(
             "announce",
             {
-                "preview": "count",
+                "preview_one": "count",
+                "preview_other": "count",
                 "send_button": "count",
                 "cancel_button": "",
                 "cancelled": "",
@@ -373,6 +375,7 @@ CATALOGUE: Mapping[str, frozenset[str]] = MappingProxyType(
                 "announcement": "",
                 "stats_announcement": "sent failed unreachable total status",
                 "backup_failed": "reason",
+                "no_backup_dir": "",
             },
         ),
     }

@@ -504,6 +504,8 @@ class ReminderService:
         profile = await self._repo.get_profile(chat)
         if profile is not None and profile.blocked:
             return
+        if profile is None and not await self._repo.reminders_for(chat):
+            return  # nothing stored (erased, or never set up): nothing to switch off
         await self._repo.set_reminders_active(chat, False)
         await self._update_profile(chat, lambda p: replace(p, blocked=True, snoozed_until=None))
         self._dispatcher.remove_chat(chat)
@@ -574,10 +576,13 @@ class ReminderService:
         *,
         is_group: bool = False,
         store: bool = False,
+        only_stored: bool = False,
     ) -> ChatProfile:
         """Apply ``change`` to the chat's profile and store it (when it changed, or
-        ``store``), with no lost concurrent update."""
+        ``store``), with no lost concurrent update; ``only_stored``: not if it has none."""
         async with self._profile_locks[_stripe(chat)]:
+            if only_stored and await self._repo.get_profile(chat) is None:
+                return ChatProfile(chat.id, is_group=is_group, platform=chat.platform)
             current = await self.profile(chat, is_group=is_group)
             updated = change(current)
             if store or updated != current:
@@ -597,10 +602,13 @@ class ReminderService:
                 f"no nudge sender for {job.chat.platform}: is its front end running?"
             )
         chat = self.current_chat(job.chat)
-        profile = await self.profile(chat)
+        stored = await self._repo.get_profile(chat)
+        profile = stored or ChatProfile(chat.id, platform=chat.platform)
         if profile.blocked:
             raise ChatUnreachable("chat is marked blocked")
         if job.kind == "snooze":
+            if stored is None:
+                return  # the chat was erased while its snooze waited
             thread_id = profile.snoozed_thread
         else:
             reminder = await self._stored_reminder(chat, job.reminder_id)
@@ -628,8 +636,11 @@ class ReminderService:
             await self.move_chat(chat, moved.new_chat_id)
             chat = ChatKey(chat.platform, moved.new_chat_id)
             await sender(replace(nudge, chat_id=chat.id))
-        # The counter only rotates texts; the occurrence itself is recorded in _on_sent.
-        await self._update_profile(chat, lambda p: replace(p, nudge_counter=counter))
+        # The counter only rotates texts; the occurrence itself is recorded in _on_sent. A chat
+        # erased while this nudge was on its way gets no new profile from it.
+        await self._update_profile(
+            chat, lambda p: replace(p, nudge_counter=counter), only_stored=True
+        )
 
     async def _stored_reminder(self, chat: ChatKey, reminder_id: str | None) -> Reminder | None:
         for reminder in await self._repo.reminders_for(chat):

@@ -191,6 +191,8 @@ class ConsoleFrontEnd:
     async def command(self, name: str, args: str = "") -> None:
         """Answer ``/name args`` through the use case the registry's command belongs to."""
         core, actor = self._core, await self._speaker()
+        if name == "start":
+            await core.started(actor)
         self._awaiting_time = name == "remind" and not args
         if registry.find(core.guide, name) is None:
             self.show(guide_screens.unknown_command(f"/{name}"))

@@ -1,4 +1,4 @@
-"""Operators' announcements on disk: ``DATA_DIR/announcements/``, one announcement at a time.
+"""Operators' announcements on disk: ``DATA_DIR/announcements/``, two files each.
 
 Each announcement is two files, each written atomically:
 
@@ -25,6 +25,7 @@ from storage.errors import StorageError
 from storage.records import ChatKey
 
 FOLDER = "announcements"
+WITHDRAWN = ChatKey("-", 0)  # a recipient erased from a list (no id left)
 Status = Literal["sending", "done"]
 
 
@@ -42,11 +43,12 @@ class Progress:
     unreachable: int = 0  # blocked the bot or gone: switched off, as for nudges
     status: Status = "sending"
     finished_at: str | None = None
+    withdrawn: int = 0  # recipients erased (/deleteme) before their turn came
 
     @property
     def interrupted(self) -> int:
         """Claimed chats whose send was never confirmed (a crash mid-batch; not resent)."""
-        return self.cursor - self.sent - self.failed - self.unreachable
+        return max(0, self.cursor - self.sent - self.failed - self.unreachable - self.withdrawn)
 
     @property
     def left(self) -> int:
@@ -91,8 +93,14 @@ def claim(
     ``counts``) before any of them is sent to. Returns the new progress and the chats."""
     stored = _read(_progress_path(data_dir, announcement_id))
     recipients = _recipients(data_dir, announcement_id)
-    chosen = recipients[stored.cursor : stored.cursor + count]
-    claimed = replace(stored, cursor=stored.cursor + len(chosen), **asdict(counts))
+    slice_ = recipients[stored.cursor : stored.cursor + count]
+    chosen = [chat for chat in slice_ if chat != WITHDRAWN]
+    claimed = replace(
+        stored,
+        cursor=stored.cursor + len(slice_),
+        withdrawn=stored.withdrawn + len(slice_) - len(chosen),
+        **asdict(counts),
+    )
     _write(data_dir, claimed)
     return claimed, chosen
 
@@ -101,14 +109,21 @@ def finish(data_dir: Path, announcement_id: str, counts: Counts, now_iso: str) -
     """Mark the announcement done with its final ``counts``; delete its recipient list."""
     stored = _read(_progress_path(data_dir, announcement_id))
     done = replace(stored, status="done", finished_at=now_iso, **asdict(counts))
+    _recipients_path(data_dir, announcement_id).unlink(missing_ok=True)  # first: no ids left
     _write(data_dir, done)
-    _recipients_path(data_dir, announcement_id).unlink(missing_ok=True)
     return done
 
 
+def progress_of(data_dir: Path, announcement_id: str) -> Progress | None:
+    """The stored progress of one announcement, or None."""
+    path = _progress_path(data_dir, announcement_id)
+    return _read(path) if path.exists() else None
+
+
 def forget(data_dir: Path, chat: ChatKey) -> int:
-    """Remove ``chat`` from every announcement's recipients (a /deleteme); the cursor of one
-    that had claimed it moves back by one. Returns how many lists named it."""
+    """Blank ``chat`` out of every announcement's recipients (a /deleteme): its entry becomes
+    WITHDRAWN, so positions and counts stay right; one not yet sent to is counted withdrawn
+    when its turn comes. Returns how many lists named it."""
     named = 0
     for path in _progress_paths(data_dir):
         progress = _read(path)
@@ -119,15 +134,8 @@ def forget(data_dir: Path, chat: ChatKey) -> int:
         if chat not in recipients:
             continue
         named += 1
-        index = recipients.index(chat)
-        kept = [c for c in recipients if c != chat]
+        kept = [WITHDRAWN if c == chat else c for c in recipients]
         atomic_write_bytes(listed, json.dumps([[c.platform, c.id] for c in kept]).encode())
-        moved = replace(
-            progress,
-            total=progress.total - 1,
-            cursor=progress.cursor - (1 if index < progress.cursor else 0),
-        )
-        _write(data_dir, moved)
     return named
 
 

@@ -12,17 +12,21 @@ from storage.announcements import Progress
 BAR_CELLS = 10
 
 
-def preview(m: Messages, text: str, count: int) -> Reply:
-    """The announcement as learners will see it, how many will get it, Send / Cancel."""
+def preview(m: Messages, text: str, count: int, token: str) -> Reply:
+    """The announcement as learners will see it, how many will get it, Send / Cancel (their
+    actions carry the draft's ``token``)."""
     return Reply(
         (
-            para(m.text("announce.preview", count=count)),
+            para(m.count("announce.preview", count)),
             para(line(b(m.text("admin.announcement"))), text),
         ),
         (
             (
-                Button(m.text("announce.send_button", count=count), ConfirmAnnouncement(True)),
-                Button(m.text("announce.cancel_button"), ConfirmAnnouncement(False)),
+                Button(
+                    m.text("announce.send_button", count=count),
+                    ConfirmAnnouncement(True, token),
+                ),
+                Button(m.text("announce.cancel_button"), ConfirmAnnouncement(False, token)),
             ),
         ),
     )

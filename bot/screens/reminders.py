@@ -94,7 +94,10 @@ def pick_time(m: Messages) -> Reply:
             para(line("⏰ ", b(m.text("reminders.pick_time_title")))),
             para(
                 m.line("reminders.pick_time_ask", example=code("19:30")),
-                m.line("reminders.pick_time_one_line", example=code("/remind 19:30 mon,wed,fri")),
+                m.line(
+                    "reminders.pick_time_one_line",
+                    example=code(m.text("reminders.one_line_example")),
+                ),
             ),
         ),
         (cells[:3], cells[3:]),

@@ -86,7 +86,7 @@ class AdminUseCases:
         if not is_operator(self.settings, actor):
             return screens.operators_only(m)
         if self.backups is None:
-            return screens.backup_failed(m, "no backup folder is configured")
+            return screens.backup_failed(m, m.text("admin.no_backup_dir"))
         try:
             taken = await self.backups.snapshot()
         except (StorageError, OSError) as exc:

@@ -54,16 +54,16 @@ class AnnouncingUseCases:
             return screens.how_to(m)
         if len(text) > MAX_TEXT:
             return screens.too_long(m, MAX_TEXT)
-        self.announcements.draft(_operator(actor), text)
+        token = self.announcements.draft(_operator(actor), text)
         count = len(await self.announcements.recipients())
-        return screens.preview(m, text, count)
+        return screens.preview(m, text, count, token)
 
     async def press(self, actor: Actor, action: Action | Unknown) -> Sending:
         """Send or cancel the previewed announcement."""
         m = self.guide.for_language(actor.language).messages
         if not isinstance(action, ConfirmAnnouncement) or not is_operator(self.settings, actor):
             return Sending(screens.stale(m))
-        text = self.announcements.take_draft(_operator(actor))
+        text = self.announcements.take_draft(_operator(actor), action.token)
         if text is None:
             return Sending(screens.stale(m))
         if not action.confirmed:

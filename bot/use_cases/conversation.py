@@ -15,7 +15,16 @@ from bot.actions import Action, Dismiss, Unknown
 from bot.actor import Actor
 from bot.answers import QuestionIndex
 from bot.guide import Guide
-from bot.intents import Intent, RemindRequest, StopReminders, StudiedToday, Thanks, read_intent
+from bot.intents import (
+    Intent,
+    RemindRequest,
+    StopReminders,
+    StudiedToday,
+    Thanks,
+    default_intent_words,
+    fold,
+    read_intent,
+)
 from bot.replies import Reply
 from bot.schedule import EVERY_DAY
 from bot.screens import conversation as screens
@@ -61,6 +70,10 @@ class Conversation:
             case StudiedToday():
                 return await self.reminders.done(actor)
             case RemindRequest():
+                if not default_intent_words().not_today.isdisjoint(fold(text)):
+                    # "remind me tomorrow at 7": a one-off the bot cannot set; the /remind
+                    # buttons (recurring reminders) instead of a daily one by mistake.
+                    return await self.reminders.remind(actor, "")
                 return await self._remind(actor, intent)
 
     async def press(self, actor: Actor, action: Action | Unknown) -> Reply:

@@ -57,7 +57,8 @@ async def test_an_operator_broadcasts_to_every_dm_learner(
             await fake_discord.slash(operator, "broadcast", {"text": "Mock exam on Sunday"})
         )
         assert "3 learners" in text_of(preview)  # who sent /start
-        press = await fake_discord.press_button(operator, preview, "bc:send")
+        send = next(cid for cid in preview.custom_ids() if cid.startswith("bc:send:"))
+        press = await fake_discord.press_button(operator, preview, send)
         await fake_discord.next_interaction_response(press)
         status = await fake_discord.next_edit(preview.id)
         assert "📣" in text_of(status)

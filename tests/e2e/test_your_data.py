@@ -73,11 +73,21 @@ async def test_keep_deletes_nothing(coach: Coach) -> None:
 
 async def test_in_a_group_only_admins_export_or_delete(coach: Coach) -> None:
     group = SimChat.group(-1007771, "Coders", supergroup=True)
-    member = SimUser(7772, "Ben")
-    coach.sim.send_text(group, member, f"/deleteme@{BOT_USERNAME}")
+    member, admin = SimUser(7772, "Ben"), SimUser(7773, "Ada")
+    coach.sim.set_member_status(group, admin, "administrator")
+    coach.sim.send_text(group, member, f"/mydata@{BOT_USERNAME}")
     refused = await coach.sim.next_message(group.id)
     assert "admin" in refused.plain_text.lower()
+    coach.sim.send_text(group, member, f"/deleteme@{BOT_USERNAME}")
+    refused = await coach.sim.next_message(group.id)
+    assert "admin" in refused.plain_text.lower() and not refused.button_data()
     assert coach.sim.calls_to("sendDocument") == []
+    coach.sim.send_text(group, admin, f"/mydata@{BOT_USERNAME}")
+    await coach.sim.next_message(group.id)
+    await coach.settle()
+    [call] = coach.sim.calls_to("sendDocument")
+    exported = json.loads(call.params["document"].content.decode("utf-8"))
+    assert exported["chat"] == {"platform": "telegram", "id": group.id}
 
 
 async def test_a_broadcast_reaches_each_learner_once_except_those_who_opted_out(
@@ -90,11 +100,15 @@ async def test_a_broadcast_reaches_each_learner_once_except_those_who_opted_out(
     coach.sim.block(SimChat.private(learners[2]))
     preview = await coach.say(OPERATOR_CHAT, OPERATOR, "/broadcast Study group on Friday at 6")
     assert "3 learners" in preview.plain_text  # who sent /start: 0, 2 (blocked since) and 3
-    await coach.press(OPERATOR_CHAT, OPERATOR, preview, "bc:send")
-    await coach.sim.next_edit(OPERATOR_CHAT.id, preview.message_id)
+    send = next(data for data in preview.button_data() if data.startswith("bc:send:"))
+    await coach.press(OPERATOR_CHAT, OPERATOR, preview, send)
+    status = await coach.sim.next_edit(OPERATOR_CHAT.id, preview.message_id)
+    while "Announcement sent" not in status.plain_text:  # edited in place until done
+        status = await coach.sim.next_edit(OPERATOR_CHAT.id, preview.message_id)
+    assert "2 delivered" in status.plain_text and "of 3" in status.plain_text
     announcements = coach.app.bot_data[SERVICES_KEY].announcements
     latest = await announcements.latest()
-    done = await announcements.finished(latest.id) or await announcements.latest()
+    done = await announcements.finished(latest.id)
     assert (done.sent, done.unreachable, done.total) == (2, 1, 3)
     for learner, expected in zip(learners, (1, 0, 0, 1), strict=True):
         got = [

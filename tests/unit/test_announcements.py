@@ -89,7 +89,7 @@ async def test_a_restart_carries_on_and_sends_no_one_twice(repository: AsyncRepo
     await first.start({"telegram": until_crash})
     started = await first.announce("Exam tips tonight", LEARNERS)
     await stop_after.wait()
-    await first.stop()  # the "crash": sends in flight never confirmed
+    await first.stop(drain_timeout=0.05)  # the "crash": sends in flight never confirmed
     before = dict(sent)
 
     async def sender(nudge: Nudge) -> None:
@@ -120,3 +120,79 @@ async def test_forgetting_a_chat_removes_it_from_a_waiting_list(
 
 async def _ignore(nudge: Nudge) -> None:
     return None
+
+
+async def test_a_graceful_stop_finishes_the_claimed_batch_and_loses_no_one(
+    repository: AsyncRepository,
+) -> None:
+    sent: Counter[int] = Counter()
+    halfway = asyncio.Event()
+
+    async def slow(nudge: Nudge) -> None:
+        sent[nudge.chat_id] += 1
+        if sum(sent.values()) == 15:
+            halfway.set()
+        await asyncio.sleep(0)
+
+    first = service(repository)
+    await first.start({"telegram": slow})
+    started = await first.announce("Reading list", LEARNERS)
+    await halfway.wait()
+    await first.stop()  # a redeploy: the batch in hand finishes, the rest waits
+    second = service(repository)
+    await second.start({"telegram": slow})
+    done = await second.finished(started.id)
+    await second.stop()
+    assert done is not None and done.status == "done"
+    assert (done.sent, done.interrupted) == (60, 0)
+    assert set(sent.values()) == {1} and len(sent) == 60
+
+
+async def test_an_erased_recipient_is_withdrawn_and_the_counts_add_up(
+    repository: AsyncRepository,
+) -> None:
+    gate, in_flight = asyncio.Event(), asyncio.Event()
+    sent: Counter[int] = Counter()
+
+    async def held(nudge: Nudge) -> None:
+        sent[nudge.chat_id] += 1
+        if sum(sent.values()) == 4:  # the first batch is in flight
+            in_flight.set()
+        await gate.wait()
+
+    announcements = service(repository)
+    await announcements.start({"telegram": held})
+    started = await announcements.announce("Quiz night", LEARNERS)
+    await in_flight.wait()
+    await announcements.forget(LEARNERS[0])  # already sent to
+    await announcements.forget(LEARNERS[50])  # not yet: withdrawn when its turn comes
+    gate.set()
+    done = await announcements.finished(started.id)
+    await announcements.stop()
+    assert done is not None
+    assert (done.sent, done.withdrawn, done.interrupted, done.total) == (59, 1, 0, 60)
+    assert LEARNERS[50].id not in sent
+
+
+async def test_finished_reads_a_delivery_that_already_ended(
+    repository: AsyncRepository,
+) -> None:
+    announcements = service(repository)
+    await announcements.start({"telegram": _ignore})
+    started = await announcements.announce("Short one", LEARNERS[:3])
+    first = await announcements.finished(started.id)
+    again = await announcements.finished(started.id)  # the task is gone: read from disk
+    await announcements.stop()
+    assert first is not None and again is not None
+    assert (again.status, again.sent) == ("done", 3)
+
+
+async def test_a_button_under_an_older_preview_sends_nothing(
+    repository: AsyncRepository,
+) -> None:
+    announcements = service(repository)
+    old = announcements.draft(("telegram", 1), "first text")
+    new = announcements.draft(("telegram", 1), "second text")
+    assert announcements.take_draft(("telegram", 1), old) is None
+    assert announcements.take_draft(("telegram", 1), new) == "second text"
+    assert announcements.take_draft(("telegram", 1), new) is None
