@@ -229,6 +229,10 @@ class LanguageIndex:
             for m in ranked[1 : MAX_SUGGESTIONS + 1]
             if m.score >= self._limits.suggest * top.score
         )
+        if self._asks_quantity(tokens) and not _has_number(top.topic):
+            # A number asked for, and the topic that matches best states none.
+            nearest = tuple(m.topic for m in ranked[:MAX_SUGGESTIONS])
+            return Answer(None, round(confidence, 3), nearest, covered=False, language=code)
         if top.score >= self._limits.answer or entity:
             asks_who = self._language.who & set(tokens)
             passage = self._issuers.get(top.topic.key) if asks_who else None
@@ -303,6 +307,14 @@ class LanguageIndex:
             if number and 1 <= number <= self._step_count:
                 return [f"step:{number}"]
         return []
+
+    def _asks_quantity(self, tokens: list[str]) -> bool:
+        """Whether the question asks for a number ("how much", "cuántos")."""
+        for words in self._language.quantity:
+            size = len(words)
+            if any(tuple(tokens[i : i + size]) == words for i in range(len(tokens) - size + 1)):
+                return True
+        return False
 
     def _gap(self, tokens: list[str]) -> bool:
         """Whether the question asks for something the guide says it does not cover."""
@@ -396,6 +408,11 @@ def _sentences(topic: Topic) -> list[str]:
     """The topic's summary and the sentences of its text, each stripped."""
     parts = [topic.summary, *_SENTENCE_END.split(topic.text)]
     return [part.strip() for part in dict.fromkeys(parts) if part.strip()]
+
+
+def _has_number(topic: Topic) -> bool:
+    """Whether the topic states a figure (a digit anywhere in what it says)."""
+    return any(ch.isdigit() for ch in f"{topic.summary} {topic.text}")
 
 
 def _squash(x: float) -> float:

@@ -254,14 +254,20 @@ class Guide:
                 ("sources", "references", "links", "citations", "bls"),
             )
         )
-        extra = dict(self.topic_keywords)
-        if extra:
-            topics = [
-                replace(topic, keywords=topic.keywords + extra[topic.key])
-                if topic.key in extra
-                else topic
-                for topic in topics
-            ]
+        extra: dict[str, tuple[str, ...]] = dict(self.topic_keywords)
+        # The words people see for a topic are words they ask with: its /command and menu
+        # label ("timeline?", "certs").
+        for item in self.sections:
+            extra[item.id] = (*extra.get(item.id, ()), item.command)
+        for entry in self.menu:
+            label = "".join(ch for ch in entry.label if ch.isalnum() or ch.isspace()).strip()
+            extra[entry.topic] = (*extra.get(entry.topic, ()), label, entry.topic)
+        topics = [
+            replace(topic, keywords=topic.keywords + extra[topic.key])
+            if topic.key in extra
+            else topic
+            for topic in topics
+        ]
         return tuple(topics)
 
 

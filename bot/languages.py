@@ -38,6 +38,7 @@ class Language:
     stopwords: frozenset[str]
     markers: frozenset[str]
     narrow: frozenset[str]
+    quantity: tuple[tuple[str, ...], ...]  # phrases, as word tuples
     generic: frozenset[str]
     who: frozenset[str]
     step: str
@@ -137,6 +138,13 @@ def _telling() -> Mapping[str, tuple[str, ...]]:
     return {word: tuple(codes) for word, codes in owners.items() if len(codes) == 1}
 
 
+def _phrases(table: dict[str, Any], where: str, key: str) -> list[str]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(p, str) and p for p in value):
+        raise LanguagesError(f"{where}.{key} must be a list of phrases")
+    return value
+
+
 def _language(code: str, table: Any) -> Language:
     where = f"languages.toml: language.{code}"
     if not isinstance(table, dict):
@@ -170,6 +178,7 @@ def _language(code: str, table: Any) -> Language:
         stopwords=words("stopwords"),
         markers=words("markers"),
         narrow=words("narrow"),
+        quantity=tuple(tuple(fold(p).split()) for p in _phrases(table, where, "quantity")),
         generic=words("generic"),
         who=words("who"),
         step=fold(step),

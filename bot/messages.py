@@ -357,6 +357,7 @@ CATALOGUE: Mapping[str, frozenset[str]] = MappingProxyType(
                 "opted_out": "",
                 "state_on": "",
                 "state_off": "",
+                "usage": "",
             },
         ),
         **_keys(
@@ -374,6 +375,8 @@ CATALOGUE: Mapping[str, frozenset[str]] = MappingProxyType(
                 "backup_written": "file size seconds",
                 "announcement": "",
                 "stats_announcement": "sent failed unreachable total status",
+                "announcement_sending": "",
+                "announcement_done": "",
                 "backup_failed": "reason",
                 "no_backup_dir": "",
             },

@@ -73,7 +73,7 @@ def _announcement(m: Messages, p: Progress | None) -> tuple[str, ...]:
             failed=p.failed + p.interrupted,
             unreachable=p.unreachable,
             total=p.total,
-            status=p.status,
+            status=m.text(f"admin.announcement_{p.status}"),
         ),
     )
 

@@ -109,3 +109,8 @@ def opted(m: Messages, wanted: bool) -> Reply:
 def opt_state(m: Messages, wanted: bool) -> Reply:
     """/announcements alone: the current choice and how to change it."""
     return text_reply(m.text("announce.state_on" if wanted else "announce.state_off"))
+
+
+def opt_usage(m: Messages) -> Reply:
+    """/announcements with a word that is neither on nor off."""
+    return text_reply(m.text("announce.usage"))

@@ -85,6 +85,8 @@ class AnnouncingUseCases:
             wanted = choice in _ON
             await self.reminders.set_announcements(chat, wanted, is_group=actor.is_group)
             return screens.opted(m, wanted)
+        if choice:
+            return screens.opt_usage(m)
         profile = await self.reminders.profile(chat)
         return screens.opt_state(m, profile.announcements)
 

@@ -153,3 +153,28 @@ def test_a_gap_in_the_guide_is_flagged_with_the_nearest_topics(index: QuestionIn
 def test_unrelated_text_is_not_covered_and_has_nothing_near(index: QuestionIndex) -> None:
     answer = index.answer("pizza recipe please")
     assert answer.best is None and not answer.covered and answer.suggestions == ()
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["how much does the CCA exam itself cost", "how many questions are on the CPC exam"],
+)
+def test_a_number_the_matching_topic_does_not_give_is_not_covered(
+    index: QuestionIndex, question: str
+) -> None:
+    answer = index.answer(question)
+    assert answer.best is None and not answer.covered
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("how much do medical coders make a year", {"salary", "faq:pay"}),
+        ("timeline?", {"timeline"}),
+    ],
+)
+def test_numbers_the_guide_gives_and_topic_names_are_answered(
+    index: QuestionIndex, question: str, expected: set[str]
+) -> None:
+    answer = index.answer(question)
+    assert answer.best is not None and answer.best.key in expected

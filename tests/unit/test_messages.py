@@ -55,6 +55,8 @@ def keys_in_code() -> set[str]:
                     found |= {f"commands.{entry.name}_help"} if entry.help else set()
         if path.name == "slash.py":  # "discord.<command>_<option>"
             found |= {f"discord.{c}_{o}" for c, options in slash.OPTIONS.items() for o in options}
+        if 'f"admin.announcement_{' in source:
+            found |= {"admin.announcement_sending", "admin.announcement_done"}
         if 'f"schedule.month_{' in source:
             found |= {f"schedule.month_{month}" for month in range(1, 13)}
         if 'f"reminders.day_{day}"' in source:
