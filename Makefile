@@ -24,6 +24,7 @@ bench: $(VENV)/.installed-test  ## print speed and memory figures
 	$(BIN)/python bench/bench_storage.py
 	$(BIN)/python bench/bench_slot_scheduler.py
 	$(BIN)/python bench/bench_reminders.py
+	$(BIN)/python bench/bench_discord.py
 
 $(VENV)/.python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
