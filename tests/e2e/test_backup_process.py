@@ -12,7 +12,8 @@ from pathlib import Path
 from storage.backup import write_snapshot
 from storage.records import ChatProfile
 from storage.repository import Repository
-from tests.e2e.test_process import ROOT, clean_env
+from tests.e2e.bot_process import clean_env
+from tests.e2e.test_process import ROOT
 from tests.fakeapi.server import FakeBotApiServer
 from tests.fakeapi.simulator import SimChat, SimUser
 

@@ -5,10 +5,8 @@ a nudge sent after a 429, the stored counts, the last backup), and ``python -m b
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import socket
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from bot.core import Core, serving
 from handlers.discord.app import DiscordFrontEnd
 from handlers.telegram.context import SERVICES_KEY
 from tests.conftest import Coach, FakeClock
+from tests.e2e.bot_process import clean_env, start_bot
 from tests.fakeapi.simulator import SimChat, SimUser
 from tests.fakediscord.coach import discord_settings, text_of
 from tests.fakediscord.harness import fake_discord
@@ -60,14 +59,6 @@ async def scrape(port: int) -> dict[tuple[str, frozenset[tuple[str, str]]], floa
 
 def key(name: str, **labels: str) -> tuple[str, frozenset[tuple[str, str]]]:
     return name, frozenset(labels.items())
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The environment without any bot setting, plus ``extra``."""
-    bot_settings = ("TELEGRAM_", "DISCORD_", "DATA_DIR", "ADMIN_IDS", "METRICS_", "BACKUP_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(bot_settings)}
-    env.update(extra)
-    return env
 
 
 def free_port() -> int:
@@ -173,15 +164,7 @@ async def test_the_process_serves_metrics_and_exits_0_on_sigterm(
         METRICS_PORT=str(port),
     )
     ann = fake_discord.add_user("ann")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_bot(tmp_path, env)
     try:
         await fake_discord.next_registration(timeout=30)
         await fake_discord.wait_identified(timeout=30)
@@ -222,15 +205,7 @@ async def test_a_taken_metrics_port_is_one_line_and_exit_1(
             DATA_DIR=str(tmp_path / "data"),
             METRICS_PORT=str(port),
         )
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        process = await start_bot(tmp_path, env)
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     log = stderr.decode()
     assert process.returncode == 1, log

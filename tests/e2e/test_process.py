@@ -4,7 +4,6 @@ user's install."""
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import signal
 import subprocess
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.guide import load_guide
+from tests.e2e.bot_process import clean_env, start_bot
 from tests.fakeapi.server import FakeBotApiServer
 from tests.fakeapi.simulator import SimChat, SimUser
 from tests.fakediscord.harness import fake_discord
@@ -24,14 +24,6 @@ __all__ = ["fake_discord"]  # a fixture
 ROOT = Path(__file__).resolve().parents[2]
 NOT_SOURCE = (".git", ".venv", "build", "dist", "data", "*.egg-info", "__pycache__", ".*_cache")
 ANN = SimUser(5001, "Ann", "ann")
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The environment without any bot setting, plus ``extra``."""
-    bot_settings = ("TELEGRAM_", "DISCORD_", "DATA_DIR", "ADMIN_IDS")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(bot_settings)}
-    env.update(extra)
-    return env
 
 
 def run_bot(
@@ -77,15 +69,7 @@ async def test_only_a_discord_token_runs_the_bot_on_discord(
         LOG_LEVEL="DEBUG",
     )
     ann = fake_discord.add_user("ann")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_bot(tmp_path, env)
     try:
         await fake_discord.next_registration(timeout=30)
         await fake_discord.wait_identified(timeout=30)
@@ -115,15 +99,7 @@ async def test_bot_process_answers_then_stops_cleanly_on_a_signal(
         DATA_DIR=str(tmp_path / "data"),
         LOG_LEVEL="DEBUG",
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_bot(tmp_path, env)
     try:
         chat = SimChat.private(ANN)
         fake_api.sim.send_text(chat, ANN, "/salary")

@@ -8,7 +8,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.e2e.test_process import ROOT, clean_env
+from tests.e2e.bot_process import clean_env
+from tests.e2e.test_process import ROOT
 from tests.fakeapi.server import FakeBotApiServer
 from tests.fakeapi.simulator import SimChat, SimUser
 from tests.harness import barrier

@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 import signal
 import socket
-import sys
 from pathlib import Path
 
 import aiohttp
 
+from tests.e2e.bot_process import start_bot
 from tests.e2e.test_process import clean_env
 from tests.fakeapi.server import FakeBotApiServer
 from tests.fakeapi.simulator import SimChat, SimUser
@@ -42,15 +42,7 @@ async def test_webhook_process_answers_then_exits_0_on_sigterm_without_logging_t
         DATA_DIR=str(tmp_path / "data"),
         LOG_LEVEL="DEBUG",
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_bot(tmp_path, env)
     try:
         chat = SimChat.private(ANN)
         sim.send_text(chat, ANN, "/salary")
