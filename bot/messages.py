@@ -265,6 +265,7 @@ CATALOGUE: Mapping[str, frozenset[str]] = MappingProxyType(
                 "studied_button": "",
                 "step_now": "step",
                 "well_done": "streak",
+                "already_done": "streak",
                 "streak_one": "count",
                 "streak_other": "count",
                 "snoozed": "when",

@@ -460,12 +460,19 @@ def progress(
 
 
 def well_done(
-    m: Messages, streak: int, *, replace: bool = False, notice: str | None = None
+    m: Messages,
+    streak: int,
+    *,
+    replace: bool = False,
+    notice: str | None = None,
+    again: bool = False,
 ) -> Reply:
-    """After /done or Studied ✅: the streak in scheduled days."""
+    """After /done or Studied ✅: the streak in scheduled days (``again``: today was
+    already recorded, and nothing changed)."""
     days = m.count("reminders.streak", streak)
+    key = "reminders.already_done" if again else "reminders.well_done"
     return Reply(
-        (para(m.line("reminders.well_done", streak=b(days))),),
+        (para(m.line(key, streak=b(days))),),
         replace=replace,
         notice=notice,
     )

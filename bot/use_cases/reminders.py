@@ -207,8 +207,9 @@ class ReminderUseCases:
         """/done: record today's study (the chat's local date)."""
         if not actor.may_manage:
             return screens.refusal(self.m, button=False)
+        before = await self.service.progress(chat_key(actor))
         found = await self.service.record_study(chat_key(actor))
-        return screens.well_done(self.m, found.streak)
+        return screens.well_done(self.m, found.streak, again=before.studied_today)
 
     # ----- buttons --------------------------------------------------------------------
 

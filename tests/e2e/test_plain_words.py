@@ -65,6 +65,8 @@ async def test_i_studied_today_records_the_day(coach: Coach) -> None:
     assert "Study recorded for today" in reply.plain_text
     progress = await coach.say(CHAT, ANN, "/progress")
     assert "Studied today: yes" in progress.plain_text
+    again = await coach.say(CHAT, ANN, "done studying for today")
+    assert "already recorded" in again.plain_text and "1 scheduled day" in again.plain_text
 
 
 async def test_thanks_gets_a_short_reply_in_its_language(coach: Coach) -> None:
