@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -23,10 +23,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.slot_scheduler import utc_now
 from storage.async_repository import AsyncRepository
-from storage.backup import capture, prune, write_archive
+from storage.backup import capture, prune, snapshots, taken_at, write_archive
 
 log = logging.getLogger(__name__)
 
+FIRST_DELAY = timedelta(hours=1)  # the first snapshot of a bot that has none
 JOB_ID = "backup"
 # A scheduled snapshot missed by more than this (the machine slept) waits for the next one.
 MISFIRE_GRACE_SECONDS = 15 * 60
@@ -96,10 +97,11 @@ class Backups:
             taken_at = self._clock().astimezone(UTC)
             copy = await self._repository.exclusive(partial(capture, backup_dir=self.backup_dir))
             path = await asyncio.to_thread(write_archive, copy, self.backup_dir, taken_at)
-            await asyncio.to_thread(prune, self.backup_dir, self.keep)
+            size = path.stat().st_size
+            await asyncio.to_thread(prune, self.backup_dir, self.keep, path)
             snapshot = Snapshot(
                 path=path,
-                size_bytes=path.stat().st_size,
+                size_bytes=size,
                 seconds=time.perf_counter() - started,
                 taken_at=taken_at,
             )
@@ -129,15 +131,26 @@ class Backups:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Take a snapshot every ``every_hours`` hours (the first that long after entering)
-        until the block exits; a snapshot in progress then finishes before the exit."""
+        """Take a snapshot every ``every_hours`` hours until the block exits, counted from the
+        newest snapshot in the folder (so restarts more often than that do not starve it; at
+        once when it is overdue; with none yet, after FIRST_DELAY at most); a snapshot in
+        progress then finishes before the exit."""
+        newest = await asyncio.to_thread(self._newest)
+        if newest is not None and self.last is None:
+            self.last = newest
         if self.every_hours == 0:
             yield
             return
+        period = timedelta(hours=self.every_hours)
+        now = self._clock().astimezone(UTC)
+        if newest is None:  # a first run: give it time to settle
+            first = now + min(period, FIRST_DELAY)
+        else:  # at once when overdue
+            first = max(now, newest.taken_at + period)
         scheduler = AsyncIOScheduler(timezone=UTC)
         scheduler.add_job(
             self._job,
-            IntervalTrigger(hours=self.every_hours, timezone=UTC),
+            IntervalTrigger(hours=self.every_hours, start_date=first, timezone=UTC),
             id=JOB_ID,
             name=JOB_ID,
             coalesce=True,
@@ -154,6 +167,17 @@ class Backups:
             await asyncio.gather(*self._jobs, return_exceptions=True)
             async with self._one_at_a_time:  # an on-demand snapshot in progress is done too
                 pass
+
+    def _newest(self) -> Snapshot | None:
+        """The newest snapshot already in the folder (from an earlier run), or None."""
+        found = snapshots(self.backup_dir)
+        if not found:
+            return None
+        path = found[-1]
+        when = taken_at(path)
+        if when is None:
+            return None
+        return Snapshot(path=path, size_bytes=path.stat().st_size, seconds=0.0, taken_at=when)
 
     async def _job(self) -> None:
         if self._scheduler is None:  # fired just before the block exited

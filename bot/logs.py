@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -42,6 +43,8 @@ EXTRA_FIELDS = (
     "size_bytes",
     "seconds",
 )
+# /webhooks/{application id}/{token} and /interactions/{id}/{token}: the token part.
+_INTERACTION_TOKEN = re.compile(r"(/(?:webhooks|interactions)/\d+/)[A-Za-z0-9_.\-]+")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -73,7 +76,8 @@ class RedactingFilter(logging.Filter):
     def _redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "[REDACTED]")
-        return text
+        # Discord interaction tokens ride in URLs discord.py logs (a 429 on a followup).
+        return _INTERACTION_TOKEN.sub(r"\1[REDACTED]", text)
 
 
 class JsonFormatter(logging.Formatter):

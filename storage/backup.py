@@ -150,9 +150,18 @@ def snapshots(backup_dir: Path) -> list[Path]:
     return [path for _, _, path in sorted(found)]
 
 
-def prune(backup_dir: Path, keep: int) -> list[Path]:
-    """Delete all but the newest ``keep`` snapshots and any temp file a crashed write left;
-    return the snapshots deleted. Other files are never touched. ValueError if ``keep`` < 1;
+def taken_at(snapshot: Path) -> datetime | None:
+    """The UTC time in a snapshot's name, or None for another file."""
+    match = SNAPSHOT_NAME.fullmatch(snapshot.name)
+    if match is None:
+        return None
+    return datetime.strptime(match.group(1), STAMP_FORMAT).replace(tzinfo=UTC)
+
+
+def prune(backup_dir: Path, keep: int, spare: Path | None = None) -> list[Path]:
+    """Delete all but the newest ``keep`` snapshots (never ``spare``, the one just written,
+    even if a file named later exists) and any temp file a crashed write left; return the
+    snapshots deleted. Other files are never touched. ValueError if ``keep`` < 1;
     BackupError when a file cannot be deleted."""
     if keep < 1:
         raise ValueError(f"keep must be at least 1, got {keep}")
@@ -161,7 +170,8 @@ def prune(backup_dir: Path, keep: int) -> list[Path]:
     try:
         for stale in backup_dir.glob(f".{SNAPSHOT_PREFIX}*{TEMP_SUFFIX}"):
             stale.unlink(missing_ok=True)
-        doomed = snapshots(backup_dir)[:-keep]
+        kept = [path for path in snapshots(backup_dir) if path != spare]
+        doomed = kept[: max(0, len(kept) - keep + (spare is not None))]
         for path in doomed:
             path.unlink(missing_ok=True)
         if doomed:

@@ -163,6 +163,8 @@ class DiscordFrontEnd:
             await sync_if_changed(self.tree, self.client)
         except discord.HTTPException as exc:
             raise FrontEndError(f"Discord refused the slash commands: {exc}", 1) from exc
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise FrontEndError(f"cannot reach Discord: {type(exc).__name__}", 1) from exc
         self._serving = True
         task = asyncio.create_task(self.client.connect(), name="discord-gateway")
         ready = asyncio.create_task(self.client.wait_until_ready())
@@ -197,9 +199,7 @@ class DiscordFrontEnd:
         core, actor = self._core, interaction_actor(interaction)
         try:
             if guide_use_cases.handles(core.guide, name):
-                actor = await self._localized_now(actor)
-                if name == "start":
-                    await self._started(actor)
+                actor = await self._localized_now(actor, start=name == "start")
                 reply = guide_use_cases.command(core.guide, core.questions, actor, name, args)
                 await answer_now(interaction, reply, ephemeral=False)
             else:
@@ -260,6 +260,7 @@ class DiscordFrontEnd:
         localized = self._core.localized
         try:
             if isinstance(action, reminder_use_cases.ACTIONS):
+                self.awaited.forget(actor.chat_id, actor.user_id)  # buttons took over
 
                 async def change() -> Reply:
                     return await self._reminders.press(await localized(actor), action)
@@ -384,20 +385,17 @@ class DiscordFrontEnd:
         log.error("a Discord slash command failed", exc_info=error.__cause__ or error)
         await sorry(interaction, self._sorry(str(interaction.locale)))
 
-    async def _started(self, actor: Actor) -> None:
-        """Record a /start (the chat's profile), unless storage would keep the interaction
-        waiting: then the next /start records it."""
+    async def _localized_now(self, actor: Actor, *, start: bool = False) -> Actor:
+        """``actor`` in its chat's language (and, for a /start, the chat's profile recorded),
+        unless that would keep an interaction waiting past LANGUAGE_LOOKUP_TIMEOUT (storage
+        busy): then in its Discord locale, and the next /start records it."""
+        found = actor
         with suppress(TimeoutError):
             async with asyncio.timeout(LANGUAGE_LOOKUP_TIMEOUT):
-                await self._core.started(actor)
-
-    async def _localized_now(self, actor: Actor) -> Actor:
-        """``actor`` in its chat's language, unless finding it out would keep an interaction
-        waiting past LANGUAGE_LOOKUP_TIMEOUT (storage busy): then in its Discord locale."""
-        with suppress(TimeoutError):
-            async with asyncio.timeout(LANGUAGE_LOOKUP_TIMEOUT):
-                return await self._core.localized(actor)
-        return actor
+                found = await self._core.localized(actor)
+                if start:
+                    await self._core.started(found)
+        return found
 
     def _handled(self, kind: str, what: str, actor: Actor, started: float) -> None:
         """Count an update of ``kind`` ("command", "button", "message") answered since

@@ -73,7 +73,8 @@ class NudgeSender:
 
 
 def _mapped(exc: discord.HTTPException) -> Exception:
-    if exc.code in UNREACHABLE_CODES:
+    # Any 403 (no DMs, no access, Missing Permissions 50013...) will not pass by retrying.
+    if exc.code in UNREACHABLE_CODES or isinstance(exc, discord.Forbidden):
         return ChatUnreachable(f"Discord {exc.status} / {exc.code}")
     if exc.status == TOO_MANY_REQUESTS:
         return RetryAfter(_retry_after(exc))

@@ -156,6 +156,8 @@ async def follow_announcement(
                 await asyncio.wait_for(asyncio.shield(done), STATUS_EVERY)
                 finished = True
             progress = done.result() if finished else announcements.progress(announcement_id)
+            if progress is None:  # between the last batch and its end: wait for the end
+                progress, finished = await done, True
             if progress is None:
                 return
             parts = render(use_cases.status(actor, progress))

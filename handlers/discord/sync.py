@@ -17,6 +17,7 @@ from typing import Any
 
 import discord
 from discord import app_commands
+from discord.http import Route
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,10 @@ async def sync_if_changed(tree: app_commands.CommandTree[Any], client: discord.C
     application_id = client.application_id
     if application_id is None:
         raise RuntimeError("log in before syncing the commands")
-    registered = await client.http.get_global_commands(application_id)
+    # discord.py's get_global_commands leaves localizations out of the answer, and they
+    # are part of what must match.
+    route = Route("GET", "/applications/{application_id}/commands", application_id=application_id)
+    registered = await client.http.request(route, params={"with_localizations": "true"})
     translator = tree.translator
     wanted = [
         await command.get_translated_payload(tree, translator)

@@ -88,6 +88,8 @@ async def _follow(
                 await asyncio.wait_for(asyncio.shield(done), STATUS_EVERY)
                 finished = True
             progress = done.result() if finished else found.announcements.progress(announcement_id)
+            if progress is None:  # between the last batch and its end: wait for the end
+                progress, finished = await done, True
             if progress is None:
                 return
             text = render.messages(found.status(who, progress))[0]

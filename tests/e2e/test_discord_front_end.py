@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from bot.core import Core, FrontEndError, serving
+from bot.delivery_errors import ChatUnreachable
 from bot.guide import load_guides
 from bot.reminders import Nudge
 from bot.use_cases import guide as guide_use_cases
@@ -25,7 +26,7 @@ from tests.conftest import FakeClock
 from tests.fakediscord.coach import coach_on_discord, discord_settings, text_of
 from tests.fakediscord.harness import fake_discord
 from tests.fakediscord.server import FakeDiscord
-from tests.fakediscord.world import MANAGE_GUILD, FakeChannel, FakeUser
+from tests.fakediscord.world import MANAGE_GUILD, SEND_MESSAGES, FakeChannel, FakeUser
 
 GUIDES = load_guides()
 
@@ -284,6 +285,18 @@ async def test_a_nudge_for_a_guild_channel_goes_to_that_channel(
         sent = await fake_discord.next_message(channel.id)
     assert "Study hour!" in text_of(sent)
     assert {"ng:done", "ng:snooze", "ng:skip"} <= set(sent.custom_ids())
+
+
+async def test_a_channel_the_bot_may_no_longer_write_in_is_switched_off(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    owner = fake_discord.add_user("owner")
+    guild = fake_discord.add_guild("Coders", owner)
+    channel = guild.channels[0]
+    channel.bot_denied = SEND_MESSAGES  # 403 / 50013 Missing Permissions
+    async with coach_on_discord(fake_discord, tmp_path) as (_, front):
+        with pytest.raises(ChatUnreachable):
+            await front.send_nudge(Nudge(channel.id, True, 1, "Study hour!", False))
 
 
 # ----- the actor's language ------------------------------------------------------------------

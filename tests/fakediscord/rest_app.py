@@ -57,8 +57,24 @@ def _scope(call: Call) -> int | None:
 
 
 async def list_commands(call: Call) -> Answer:
-    """GET the global or one guild's commands."""
-    return 200, call.state.commands.listed(_scope(call))
+    """GET the global or one guild's commands; as Discord, without their localizations
+    unless ``?with_localizations=true``."""
+    listed = call.state.commands.listed(_scope(call))
+    if call.query.get("with_localizations") == "true":
+        return 200, listed
+    return 200, [_unlocalized(command) for command in listed]
+
+
+def _unlocalized(item: Any) -> Any:
+    if isinstance(item, list):
+        return [_unlocalized(value) for value in item]
+    if not isinstance(item, dict):
+        return item
+    return {
+        key: _unlocalized(value)
+        for key, value in item.items()
+        if key not in ("name_localizations", "description_localizations")
+    }
 
 
 async def overwrite_commands(call: Call) -> Answer:

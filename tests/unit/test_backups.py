@@ -89,7 +89,8 @@ async def test_running_takes_a_snapshot_every_period_and_logs_it(
     async with backups.running():
         due = backups.next_run_time
         assert due is not None
-        assert abs(due - datetime.now(UTC) - timedelta(hours=6)) < timedelta(minutes=1)
+        # No snapshot yet: the first comes an hour after start (FIRST_DELAY), not 6 h later.
+        assert abs(due - datetime.now(UTC) - timedelta(hours=1)) < timedelta(minutes=1)
         scheduler = backups.scheduler
         assert scheduler is not None
         (job,) = scheduler.get_jobs()
@@ -138,3 +139,27 @@ async def test_a_backup_folder_inside_the_data_folder_is_refused(
     with pytest.raises(BackupError, match="inside DATA_DIR"):
         await backups.snapshot()
     assert not (tmp_path / "data" / "backups").exists()
+
+
+async def test_the_period_counts_from_the_newest_snapshot_so_restarts_do_not_starve_it(
+    repository: AsyncRepository, tmp_path: Path
+) -> None:
+    earlier = Backups(repository, tmp_path / "backups", 6, keep=3)
+    old = await earlier.snapshot()
+    later = Backups(repository, tmp_path / "backups", 6, keep=3)  # a restart
+    async with later.running():
+        due = later.next_run_time
+        assert later.last is not None and later.last.path == old.path  # seeded from disk
+    assert due is not None
+    assert abs(due - (old.taken_at + timedelta(hours=6))) < timedelta(seconds=2)
+
+
+async def test_a_snapshot_named_in_the_future_never_removes_the_new_one(
+    repository: AsyncRepository, tmp_path: Path
+) -> None:
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    future = folder / "medcoder-data-20300101T000000Z.tar.gz"
+    future.write_bytes(b"not really")
+    taken = await Backups(repository, folder, 0, keep=1).snapshot()
+    assert taken.path.is_file() and taken.size_bytes > 0

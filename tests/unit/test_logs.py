@@ -159,3 +159,19 @@ def test_event_fields_leave_out_what_is_unknown() -> None:
         "platform": "discord",
         "latency_ms": 12.3,
     }
+
+
+def test_discord_interaction_tokens_in_urls_are_redacted() -> None:
+    record = logging.LogRecord(
+        "discord.http",
+        logging.WARNING,
+        __file__,
+        1,
+        "We are being rate limited. POST %s responded with 429",
+        ("https://discord.com/api/v10/webhooks/1234567/aW50ZXJhY3Rpb24.token-part_x/messages",),
+        None,
+    )
+    RedactingFilter([]).filter(record)
+    message = record.getMessage()
+    assert "aW50ZXJhY3Rpb24" not in message
+    assert "/webhooks/1234567/[REDACTED]/messages" in message
