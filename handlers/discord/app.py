@@ -210,7 +210,10 @@ class DiscordFrontEnd:
                 await answer_later(interaction, personal, ephemeral=actor.is_group)
         finally:
             self._handled("command", f"command /{name}", actor, started)
-        await self._offer_resume(interaction, actor)
+        try:
+            await self._offer_resume(interaction, actor)
+        except Exception:  # the command was answered: no apology for an extra that failed
+            log.exception("the offer to resume reminders after /%s failed", name)
 
     async def _personal_command(self, actor: Actor, name: str, args: str) -> Reply:
         """The reply of a reminder, progress or operators' command (these wait on storage)."""
