@@ -310,19 +310,11 @@ class LanguageIndex:
 
     def _asks_quantity(self, tokens: list[str]) -> bool:
         """Whether the question asks for a number ("how much", "cuántos")."""
-        for words in self._language.quantity:
-            size = len(words)
-            if any(tuple(tokens[i : i + size]) == words for i in range(len(tokens) - size + 1)):
-                return True
-        return False
+        return _holds_any(tokens, self._language.quantity)
 
     def _gap(self, tokens: list[str]) -> bool:
         """Whether the question asks for something the guide says it does not cover."""
-        for words, _ in self._not_covered:
-            size = len(words)
-            if any(tuple(tokens[i : i + size]) == words for i in range(len(tokens) - size + 1)):
-                return True
-        return False
+        return _holds_any(tokens, [words for words, _ in self._not_covered])
 
     def _coverage(self, terms: list[str], guessed: frozenset[str] = frozenset()) -> float:
         """The idf-weighted share (0..1) of the question's terms found anywhere in the guide;
@@ -408,6 +400,15 @@ def _sentences(topic: Topic) -> list[str]:
     """The topic's summary and the sentences of its text, each stripped."""
     parts = [topic.summary, *_SENTENCE_END.split(topic.text)]
     return [part.strip() for part in dict.fromkeys(parts) if part.strip()]
+
+
+def _holds_any(tokens: list[str], phrases: Sequence[tuple[str, ...]]) -> bool:
+    """Whether ``tokens`` contain one of ``phrases`` (each a run of words) in order."""
+    for words in phrases:
+        size = len(words)
+        if any(tuple(tokens[i : i + size]) == words for i in range(len(tokens) - size + 1)):
+            return True
+    return False
 
 
 def _has_number(topic: Topic) -> bool:
