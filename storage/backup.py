@@ -193,14 +193,29 @@ def restore(snapshot: Path, data_dir: Path, clock: Clock | None = None) -> Resto
     """
     stamp = (clock or _utc_now)().astimezone(UTC).strftime(STAMP_FORMAT)
     data_dir = data_dir.absolute()
+    try:
+        return _restore(snapshot, data_dir, stamp)
+    except OSError as error:  # permissions, a full disk...: said as one line
+        raise BackupError(f"cannot restore {snapshot} into {data_dir}: {error}") from error
+
+
+def _restore(snapshot: Path, data_dir: Path, stamp: str) -> Restored:
     with ExitStack() as stack:
-        if data_dir.exists():
-            if not data_dir.is_dir():
-                raise BackupError(f"{data_dir} is not a folder; DATA_DIR must name a folder")
-            stack.callback(unlock_data_dir, _lock(data_dir))
+        if data_dir.exists() and not data_dir.is_dir():
+            raise BackupError(f"{data_dir} is not a folder; DATA_DIR must name a folder")
+        # A folder that is not there yet is made (and locked) now, so that no bot starting
+        # during the restore takes it; it is removed again once the snapshot is in place.
+        created = not data_dir.exists()
+        if created:
+            data_dir.mkdir(parents=True)
+        stack.callback(unlock_data_dir, _lock(data_dir))
+        finished: list[bool] = []
+        if created:  # a refused restore leaves no folder behind either
+            stack.callback(_remove_unless, finished, data_dir)
         with _open_snapshot(snapshot) as archive:
             names = _checked_members(snapshot, archive)
             _check_free_space(snapshot, archive, data_dir.parent)
+            _check_free_space(snapshot, archive, Path(tempfile.gettempdir()))
             with tempfile.TemporaryDirectory(prefix="medcoder-restore-check-") as scratch:
                 check = Path(scratch) / "data"
                 check.mkdir()
@@ -220,7 +235,16 @@ def restore(snapshot: Path, data_dir: Path, clock: Clock | None = None) -> Resto
                 raise
         stack.callback(unlock_data_dir, _lock(staging))  # no bot starts on it half-way
         previous = _swap_in(staging, data_dir, stamp)
+        if created and previous is not None:  # the empty folder made above
+            shutil.rmtree(previous, ignore_errors=True)
+            previous = None
+        finished.append(True)
     return Restored(data_dir=data_dir, previous=previous, files=len(names))
+
+
+def _remove_unless(finished: list[bool], folder: Path) -> None:
+    if not finished:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _utc_now() -> datetime:
