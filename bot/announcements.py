@@ -74,6 +74,11 @@ class Announcements:
             and p.platform in running
         )
 
+    @property
+    def sending_now(self) -> bool:
+        """Whether an announcement is going out (one at a time: a second waits its turn)."""
+        return bool(self._tasks)
+
     def draft(self, operator: tuple[str, int], text: str) -> str:
         """Keep ``text`` as ``operator``'s (platform, user id) announcement to confirm; return
         the token its preview's buttons carry (a newer draft replaces it)."""

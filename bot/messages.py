@@ -359,6 +359,7 @@ CATALOGUE: Mapping[str, frozenset[str]] = MappingProxyType(
                 "state_on": "",
                 "state_off": "",
                 "usage": "",
+                "busy": "",
             },
         ),
         **_keys(

@@ -114,3 +114,8 @@ def opt_state(m: Messages, wanted: bool) -> Reply:
 def opt_usage(m: Messages) -> Reply:
     """/announcements with a word that is neither on nor off."""
     return text_reply(m.text("announce.usage"))
+
+
+def busy(m: Messages) -> Reply:
+    """Another announcement is still going out: one at a time."""
+    return text_reply(m.text("announce.busy"))

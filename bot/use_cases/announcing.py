@@ -54,6 +54,8 @@ class AnnouncingUseCases:
             return screens.how_to(m)
         if len(text) > MAX_TEXT:
             return screens.too_long(m, MAX_TEXT)
+        if self.announcements.sending_now:
+            return screens.busy(m)
         token = self.announcements.draft(_operator(actor), text)
         count = len(await self.announcements.recipients())
         return screens.preview(m, text, count, token)
@@ -68,6 +70,8 @@ class AnnouncingUseCases:
             return Sending(screens.stale(m))
         if not action.confirmed:
             return Sending(screens.cancelled(m))
+        if self.announcements.sending_now:
+            return Sending(screens.busy(m))
         started = await self.announcements.announce(text, await self.announcements.recipients())
         return Sending(self.status(actor, started), started.id)
 

@@ -11,9 +11,13 @@ from pathlib import Path
 
 import pytest_asyncio
 
+from bot.actor import Actor
 from bot.announcements import Announcements
 from bot.delivery_errors import ChatUnreachable
+from bot.guide import load_guides
 from bot.reminders import Nudge, ReminderService
+from bot.settings import Settings
+from bot.use_cases.announcing import AnnouncingUseCases
 from storage import announcements as store
 from storage.async_repository import AsyncRepository
 from storage.records import ChatKey, ChatProfile
@@ -196,3 +200,31 @@ async def test_a_button_under_an_older_preview_sends_nothing(
     assert announcements.take_draft(("telegram", 1), old) is None
     assert announcements.take_draft(("telegram", 1), new) == "second text"
     assert announcements.take_draft(("telegram", 1), new) is None
+
+
+async def test_a_second_broadcast_waits_while_one_is_going_out(
+    repository: AsyncRepository, tmp_path: Path
+) -> None:
+    gate = asyncio.Event()
+
+    async def held(nudge: Nudge) -> None:
+        await gate.wait()
+
+    announcements = service(repository)
+    await announcements.start({"telegram": held})
+    guide = load_guides()
+    use_cases = AnnouncingUseCases(
+        Settings(data_dir=tmp_path), announcements, _reminders(repository), guide
+    )
+    operator = Actor(platform="console", chat_id=1, user_id=1)
+    first = await use_cases.command(operator, "broadcast", "First")
+    assert "Send" in str(first.buttons)
+    await announcements.announce("First", LEARNERS)
+    second = await use_cases.command(operator, "broadcast", "Second")
+    assert guide.messages.text("announce.busy") in str(second.blocks)
+    gate.set()
+    await announcements.stop()
+
+
+def _reminders(repository: AsyncRepository) -> ReminderService:
+    return ReminderService(repository, {1: ("Study",)}, ("Study time",), clock=clock)
