@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import asdict, replace
 from datetime import datetime
 from functools import partial
@@ -152,6 +152,24 @@ class Announcements:
             with contextlib.suppress(asyncio.CancelledError):
                 return await asyncio.shield(task)
         return await self._repo.beside(partial(store.progress_of, announcement_id=announcement_id))
+
+    async def watch(self, announcement_id: str, every: float) -> AsyncIterator[Progress]:
+        """The delivery's progress every ``every`` seconds, then its final progress once it
+        ends (the last item); nothing when it is unknown. For a status message kept fresh."""
+        done = asyncio.ensure_future(self.finished(announcement_id))
+        try:
+            while True:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(done), every)
+                progress = None if done.done() else self.progress(announcement_id)
+                if progress is None:  # ended, or between its last batch and its end
+                    final = await done
+                    if final is not None:
+                        yield final
+                    return
+                yield progress
+        finally:
+            done.cancel()
 
     async def forget(self, chat: ChatKey) -> None:
         """Take ``chat`` out of every announcement's recipients (it asked to be erased); a

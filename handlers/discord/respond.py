@@ -18,7 +18,6 @@ channel is still open.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 from collections.abc import Awaitable, Callable
@@ -147,24 +146,9 @@ async def follow_announcement(
     """Edit the pressed preview (now the status message) every STATUS_EVERY seconds until
     the announcement is delivered (an interaction's message stays editable for 15 minutes;
     after that the final counts are in /stats)."""
-    announcements = use_cases.announcements
-    done = asyncio.ensure_future(announcements.finished(announcement_id))
     try:
-        while True:
-            finished = False
-            with suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(done), STATUS_EVERY)
-                finished = True
-            progress = done.result() if finished else announcements.progress(announcement_id)
-            if progress is None:  # between the last batch and its end: wait for the end
-                progress, finished = await done, True
-            if progress is None:
-                return
+        async for progress in use_cases.announcements.watch(announcement_id, STATUS_EVERY):
             parts = render(use_cases.status(actor, progress))
             await interaction.edit_original_response(content=None, **_content(parts[0]))
-            if finished:
-                return
     except discord.HTTPException as exc:
         log.warning("could not update the announcement's status message: %s", exc)
-    finally:
-        done.cancel()

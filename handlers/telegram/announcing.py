@@ -3,9 +3,7 @@ status message edited in place while it goes out) and everyone's /announcements 
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from contextlib import suppress
 
 from telegram import Bot, Update
 from telegram.error import BadRequest, TelegramError
@@ -78,32 +76,18 @@ async def _follow(
     announcement_id: str,
 ) -> None:
     """Edit the status message (``where``: chat id, message id) every STATUS_EVERY seconds
-    until the delivery ends."""
+    until the delivery ends, the last time with its final counts."""
     chat_id, message_id = where
-    done = asyncio.ensure_future(found.announcements.finished(announcement_id))
     try:
-        while True:
-            finished = False
-            with suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(done), STATUS_EVERY)
-                finished = True
-            progress = done.result() if finished else found.announcements.progress(announcement_id)
-            if progress is None:  # between the last batch and its end: wait for the end
-                progress, finished = await done, True
-            if progress is None:
-                return
+        async for progress in found.announcements.watch(announcement_id, STATUS_EVERY):
             text = render.messages(found.status(who, progress))[0]
             try:
                 await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id)
             except BadRequest as exc:
                 if "not modified" not in exc.message.lower():
                     raise
-            if finished:
-                return
     except TelegramError as exc:
         log.warning("could not update the announcement's status message: %s", exc)
-    finally:
-        done.cancel()
 
 
 def register(app: Application) -> None:

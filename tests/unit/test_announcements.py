@@ -228,3 +228,14 @@ async def test_a_second_broadcast_waits_while_one_is_going_out(
 
 def _reminders(repository: AsyncRepository) -> ReminderService:
     return ReminderService(repository, {1: ("Study",)}, ("Study time",), clock=clock)
+
+
+async def test_watch_ends_with_the_final_counts(repository: AsyncRepository) -> None:
+    announcements = service(repository)
+    await announcements.start({"telegram": _ignore})
+    started = await announcements.announce("Watch me", LEARNERS)
+    seen = [p async for p in announcements.watch(started.id, every=0.01)]
+    await announcements.stop()
+    assert seen and seen[-1].status == "done" and seen[-1].sent == 60
+    assert all(p.status == "sending" for p in seen[:-1])
+    assert [p async for p in announcements.watch("no-such-id", every=0.01)] == []
