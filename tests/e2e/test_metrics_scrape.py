@@ -19,7 +19,7 @@ from bot.core import Core, serving
 from handlers.discord.app import DiscordFrontEnd
 from handlers.telegram.context import SERVICES_KEY
 from tests.conftest import Coach, FakeClock
-from tests.e2e.bot_process import clean_env, start_bot
+from tests.e2e.bot_process import clean_env, free_port, start_bot
 from tests.fakeapi.simulator import SimChat, SimUser
 from tests.fakediscord.coach import discord_settings, text_of
 from tests.fakediscord.harness import fake_discord
@@ -59,12 +59,6 @@ async def scrape(port: int) -> dict[tuple[str, frozenset[tuple[str, str]]], floa
 
 def key(name: str, **labels: str) -> tuple[str, frozenset[tuple[str, str]]]:
     return name, frozenset(labels.items())
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def test_a_scrape_shows_what_the_bot_did_on_discord(

@@ -22,6 +22,7 @@ from bot.settings import Settings, TelegramSettings
 from handlers.telegram.app import TelegramFrontEnd
 from handlers.telegram.webhook import SECRET_HEADER
 from tests.conftest import settings_for
+from tests.e2e.bot_process import free_port
 from tests.fakeapi.server import FakeBotApiServer
 from tests.fakeapi.simulator import BotApiSimulator, SimChat, SimUser
 from tests.harness import barrier, coach_running, watching
@@ -44,13 +45,6 @@ UNREADABLE_POLL = {
     "type": "regular",
     "allows_multiple_answers": False,
 }
-
-
-def free_port() -> int:
-    """A port of 127.0.0.1 nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def webhook_settings(server: FakeBotApiServer, data_dir: Path, port: int) -> Settings:

@@ -5,25 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 from pathlib import Path
 
 import aiohttp
 
-from tests.e2e.bot_process import start_bot
+from tests.e2e.bot_process import free_port, start_bot
 from tests.e2e.test_process import clean_env
 from tests.fakeapi.server import FakeBotApiServer
 from tests.fakeapi.simulator import SimChat, SimUser
 
 ANN = SimUser(8101, "Ann", "ann")
 SECRET = "process-Secret_9876543210"
-
-
-def free_port() -> int:
-    """A port of 127.0.0.1 nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def test_webhook_process_answers_then_exits_0_on_sigterm_without_logging_the_secret(
